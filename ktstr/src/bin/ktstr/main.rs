@@ -1,0 +1,83 @@
+//! The `ktstr` command-line tool: run an ad-hoc workload on this host
+//! (`ktstr run`), list the work types (`ktstr list`), and benchmark the
+//! engine (`ktstr bench`).
+//!
+//! This file only parses arguments and maps outcomes to exit codes; each
+//! subcommand lives in its own module.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod bench;
+mod list;
+mod run;
+
+/// Exit code for a run that worked.
+const EXIT_OK: u8 = 0;
+/// Exit code for bad input (unknown work type, invalid config), as clap uses.
+const EXIT_USAGE: u8 = 2;
+/// Exit code for a failure while running (spawn failed, workers lost).
+const EXIT_FAILURE: u8 = 1;
+
+/// ktstr: a test harness for Linux process schedulers.
+#[derive(Parser, Debug)]
+#[command(name = "ktstr", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run an ad-hoc workload on this host and print per-worker results.
+    Run(run::RunArgs),
+    /// List every work type with its group size and what it stresses.
+    List,
+    /// Benchmark the workload engine (spawn, start, collect, overhead).
+    Bench(bench::BenchArgs),
+}
+
+/// What a subcommand can end with.
+#[derive(Debug)]
+enum Failure {
+    /// The user's input was wrong: exit 2.
+    Usage(String),
+    /// Something failed while running: exit 1.
+    Runtime(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Runtime(e)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run::main(args),
+        Command::List => list::main(),
+        Command::Bench(args) => bench::main(args),
+    };
+    match result {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(Failure::Usage(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(EXIT_USAGE)
+        }
+        Err(Failure::Runtime(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn verify_cli() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,7 @@
+//! Everything a test usually needs: `use ktstr::prelude::*;`.
+
+pub use crate::cpuset::CpuSet;
+pub use crate::workload::{
+    Affinity, CloneMode, ExitInfo, MemPolicy, Phase, SchedPolicy, WorkSpec, WorkType, Worker,
+    WorkerReport, WorkloadConfig, WorkloadHandle,
+};

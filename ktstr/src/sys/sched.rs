@@ -1,0 +1,138 @@
+//! Per-thread scheduling calls: thread id, current CPU, affinity, policy,
+//! nice, NUMA memory policy, and the host's online CPUs and memory nodes.
+//!
+//! Linux applies all of these per thread, so each takes the target's tid:
+//! a Fork worker's tid is its pid; a Thread worker's is its own gettid().
+
+use std::sync::OnceLock;
+
+use nix::errno::Errno;
+use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet as NixCpuSet};
+use nix::unistd::Pid;
+
+use crate::cpuset::CpuSet;
+
+/// `gettid(2)`.
+pub(crate) fn gettid() -> i32 {
+    nix::unistd::gettid().as_raw()
+}
+
+/// `sched_getcpu(3)`: the CPU the caller runs on (vDSO/rseq fast path).
+pub(crate) fn current_cpu() -> u32 {
+    nix::sched::sched_getcpu().map(|c| c as u32).unwrap_or(0)
+}
+
+/// `sched_setaffinity(2)` on thread `tid`.
+#[doc(alias = "sched_setaffinity")]
+pub(crate) fn set_affinity(tid: i32, cpus: &CpuSet) -> Result<(), Errno> {
+    let mut mask = NixCpuSet::new();
+    for cpu in cpus.iter() {
+        mask.set(cpu).map_err(|_| Errno::EINVAL)?;
+    }
+    sched_setaffinity(Pid::from_raw(tid), &mask)
+}
+
+/// `sched_getaffinity(2)` of thread `tid`.
+#[doc(alias = "sched_getaffinity")]
+pub(crate) fn get_affinity(tid: i32) -> Result<CpuSet, Errno> {
+    let mask = sched_getaffinity(Pid::from_raw(tid))?;
+    Ok((0..NixCpuSet::count())
+        .filter(|&c| mask.is_set(c).unwrap_or(false))
+        .collect())
+}
+
+/// `sched_setscheduler(2)` on thread `tid` with `policy` and `priority`.
+#[doc(alias = "sched_setscheduler")]
+pub(crate) fn set_scheduler(tid: i32, policy: i32, priority: i32) -> Result<(), Errno> {
+    let param = libc::sched_param {
+        sched_priority: priority,
+    };
+    // SAFETY: `param` is a valid sched_param on our stack for the call.
+    let r = unsafe { libc::sched_setscheduler(tid, policy, &param) };
+    Errno::result(r).map(drop)
+}
+
+/// `setpriority(PRIO_PROCESS, tid, nice)`: on Linux nice is per thread.
+#[doc(alias = "setpriority")]
+pub(crate) fn set_nice(tid: i32, nice: i32) -> Result<(), Errno> {
+    // SAFETY: plain syscall with integer arguments.
+    let r = unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, nice) };
+    Errno::result(r).map(drop)
+}
+
+/// `set_mempolicy(2)` for the calling thread. `nodes` empty passes a NULL
+/// mask (for MPOL_DEFAULT and MPOL_LOCAL).
+pub(crate) fn set_mempolicy(mode: i32, nodes: &CpuSet) -> Result<(), Errno> {
+    let bits = libc::c_ulong::BITS as usize;
+    let (mask, maxnode) = match nodes.max() {
+        None => (Vec::new(), 0usize),
+        Some(max) => {
+            // The kernel reads maxnode-1 bits; pass one spare.
+            let maxnode = max + 2;
+            let mut mask = vec![0 as libc::c_ulong; maxnode.div_ceil(bits)];
+            for n in nodes.iter() {
+                mask[n / bits] |= 1 << (n % bits);
+            }
+            (mask, maxnode)
+        }
+    };
+    let ptr = if mask.is_empty() {
+        std::ptr::null()
+    } else {
+        mask.as_ptr()
+    };
+    // SAFETY: `ptr` is NULL or points to `mask`, which holds at least
+    // `maxnode` bits and lives across the call.
+    let r = unsafe { libc::syscall(libc::SYS_set_mempolicy, mode, ptr, maxnode as libc::c_ulong) };
+    Errno::result(r).map(drop)
+}
+
+fn read_list(path: &str) -> Option<CpuSet> {
+    std::fs::read_to_string(path).ok()?.parse().ok()
+}
+
+/// CPUs online now (`/sys/devices/system/cpu/online`), falling back to the
+/// caller's affinity mask where sysfs is not readable.
+pub(crate) fn online_cpus() -> &'static CpuSet {
+    static ONLINE: OnceLock<CpuSet> = OnceLock::new();
+    ONLINE.get_or_init(|| {
+        read_list("/sys/devices/system/cpu/online")
+            .filter(|s| !s.is_empty())
+            .or_else(|| get_affinity(0).ok())
+            .unwrap_or_else(|| [0].into())
+    })
+}
+
+/// NUMA nodes with memory (`/sys/devices/system/node/has_memory`, then
+/// `online`); `{0}` on a kernel without NUMA.
+pub(crate) fn memory_nodes() -> &'static CpuSet {
+    static NODES: OnceLock<CpuSet> = OnceLock::new();
+    NODES.get_or_init(|| {
+        read_list("/sys/devices/system/node/has_memory")
+            .or_else(|| read_list("/sys/devices/system/node/online"))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| [0].into())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn affinity_round_trips_on_this_thread() {
+        let h = std::thread::spawn(|| {
+            let tid = gettid();
+            let one: CpuSet = [*online_cpus().iter().next().as_ref().unwrap()].into();
+            set_affinity(tid, &one).unwrap();
+            assert_eq!(get_affinity(tid).unwrap(), one);
+            assert!(one.contains(current_cpu() as usize));
+        });
+        h.join().unwrap();
+    }
+
+    #[test]
+    fn default_mempolicy_is_accepted() {
+        set_mempolicy(0, &CpuSet::new()).unwrap();
+    }
+}

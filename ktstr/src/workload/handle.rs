@@ -1,0 +1,391 @@
+//! [`WorkloadHandle`]: spawn, start, observe, stop and collect a workload.
+//!
+//! The two-phase start: `spawn` creates every worker and returns once each
+//! is blocked on the shared start word (so the caller can move them into
+//! cgroups before they run a single instruction of work); `start` releases
+//! them all with one futex wake. `stop_and_collect` raises the stop word
+//! (plus SIGUSR1 to processes, to interrupt blocking calls), reads every
+//! report pipe concurrently under one 5 s deadline, then kills and reaps
+//! whatever is left. Dropping the handle without collecting kills and reaps
+//! everything.
+
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
+use nix::sys::signal::{kill, killpg, Signal};
+use nix::sys::wait::{waitpid, WaitStatus};
+use nix::unistd::{pipe2, Pid};
+
+use super::collect::{read_all, Received};
+use super::control::Control;
+use super::report::{ExitInfo, WorkerReport};
+use super::run::{frame, Settings};
+use super::spawn::process::{raw_fds, spawn_container, spawn_process};
+use super::spawn::thread::spawn_thread;
+use super::spawn::Launch;
+use super::types::seats;
+use super::{CloneMode, WorkloadConfig};
+use crate::cpuset::CpuSet;
+use crate::sys::sched;
+use crate::{Error, Result};
+
+/// How long `stop_and_collect` waits for reports, for all workers together.
+pub const COLLECT_DEADLINE: Duration = Duration::from_secs(5);
+
+/// How long `spawn` waits for every worker to be ready.
+pub const READY_DEADLINE: Duration = Duration::from_secs(20);
+
+/// How long teardown waits for Thread workers (which cannot be killed) to
+/// return after stop.
+const THREAD_GRACE: Duration = Duration::from_secs(2);
+
+/// The tasks behind the handle.
+enum Tasks {
+    /// Fork mode: one process per worker, each its own process group.
+    Processes(Vec<Pid>),
+    /// Thread mode: threads of this process.
+    Threads(Vec<JoinHandle<()>>),
+    /// pcomm: one container process hosting every worker as a thread.
+    Container(Option<Pid>),
+}
+
+/// RAII handle to a spawned workload; see the module doc.
+///
+/// ```no_run
+/// use ktstr::prelude::*;
+/// # fn main() -> ktstr::Result<()> {
+/// let config = WorkloadConfig { num_workers: 4, work_type: WorkType::Mixed, ..Default::default() };
+/// let mut handle = WorkloadHandle::spawn(&config)?;
+/// // move handle.worker_pids_for_cgroup_procs()? into a cgroup here
+/// handle.start();
+/// std::thread::sleep(std::time::Duration::from_secs(1));
+/// let reports = handle.stop_and_collect();
+/// assert_eq!(reports.len(), 4);
+/// # Ok(()) }
+/// ```
+#[must_use = "dropping a WorkloadHandle immediately tears down all worker tasks"]
+pub struct WorkloadHandle {
+    ctl: Arc<Control>,
+    work_type: &'static str,
+    tasks: Tasks,
+    tids: Vec<i32>,
+    reports: Vec<Option<OwnedFd>>,
+    started: bool,
+}
+
+impl std::fmt::Debug for WorkloadHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkloadHandle")
+            .field("work_type", &self.work_type)
+            .field("tids", &self.tids)
+            .field("started", &self.started)
+            .finish()
+    }
+}
+
+fn report_pipe(index: usize) -> Result<(OwnedFd, OwnedFd)> {
+    let op = || format!("create the report pipe of worker {index}");
+    let (r, w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| Error::os(op(), e))?;
+    fcntl(r.as_fd().as_raw_fd_compat(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK))
+        .map_err(|e| Error::os(op(), e))?;
+    Ok((r, w))
+}
+
+/// nix 0.29 takes raw fds in `fcntl`.
+trait RawCompat {
+    fn as_raw_fd_compat(&self) -> std::os::fd::RawFd;
+}
+impl RawCompat for std::os::fd::BorrowedFd<'_> {
+    fn as_raw_fd_compat(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.as_raw_fd()
+    }
+}
+
+/// Kill a worker process's group and the process, then reap it.
+fn kill_and_reap(pid: Pid) -> ExitInfo {
+    let _ = killpg(pid, Signal::SIGKILL);
+    let _ = kill(pid, Signal::SIGKILL);
+    loop {
+        match waitpid(pid, None) {
+            Ok(WaitStatus::Exited(_, code)) => return ExitInfo::Exited(code),
+            Ok(WaitStatus::Signaled(_, sig, _)) => return ExitInfo::Killed(sig as i32),
+            Ok(_) => continue,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return ExitInfo::WaitFailed(e as i32),
+        }
+    }
+}
+
+/// Wait up to `grace` for threads to return; join those that did and
+/// abandon the rest. Returns which threads finished.
+fn join_threads(threads: Vec<JoinHandle<()>>, grace: Duration) -> Vec<bool> {
+    let deadline = Instant::now() + grace;
+    while Instant::now() < deadline && !threads.iter().all(|t| t.is_finished()) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let mut finished = Vec::with_capacity(threads.len());
+    let mut stuck = 0;
+    for t in threads {
+        if t.is_finished() {
+            let _ = t.join();
+            finished.push(true);
+        } else {
+            stuck += 1;
+            finished.push(false);
+        }
+    }
+    if stuck > 0 {
+        eprintln!(
+            "ktstr: {stuck} Thread-mode worker(s) ignored stop for {} ms and were abandoned \
+             (threads cannot be killed; they end with the process)",
+            grace.as_millis()
+        );
+    }
+    finished
+}
+
+impl WorkloadHandle {
+    /// Create the workers of `config`, blocked until [`start`](Self::start).
+    ///
+    /// Validates the whole config first (nothing is created for a bad one),
+    /// and returns once every worker is waiting for start. On any error,
+    /// everything created so far is killed, reaped and unmapped.
+    pub fn spawn(config: &WorkloadConfig) -> Result<WorkloadHandle> {
+        config.validate()?;
+        let n = config.num_workers;
+        let family = config.work_type.family();
+        let planned = family.plan(n).map_err(Error::InvalidConfig)?;
+        let seats = seats(&planned, family.name());
+        let ctl = Control::new(n)
+            .map_err(|e| Error::os(format!("map the control block of {n} workers"), e))?;
+        let ctl = Arc::new(ctl);
+        let pcomm = config.spec.pcomm.clone();
+        let tasks = match (&pcomm, config.clone_mode) {
+            (Some(_), _) => Tasks::Container(None),
+            (None, CloneMode::Fork) => Tasks::Processes(Vec::with_capacity(n)),
+            (None, CloneMode::Thread) => Tasks::Threads(Vec::with_capacity(n)),
+        };
+        let mut h = WorkloadHandle {
+            ctl,
+            work_type: family.name(),
+            tasks,
+            tids: vec![0; n],
+            reports: Vec::with_capacity(n),
+            started: false,
+        };
+        let mut in_container = Vec::new();
+        for (i, (plan, seat)) in planned.into_iter().zip(seats).enumerate() {
+            let (r, w) = report_pipe(i)?;
+            let comm = config.spec.comm.clone();
+            let launch = Launch {
+                seat,
+                settings: Settings {
+                    affinity: config.affinity.for_worker(i),
+                    policy: config.sched_policy,
+                    nice: config.nice,
+                    mem_policy: config.mem_policy.clone(),
+                    comm,
+                },
+                body: plan.body,
+                report: w,
+            };
+            match &mut h.tasks {
+                Tasks::Processes(pids) => {
+                    let mut close = raw_fds(h.reports.iter().flatten());
+                    close.extend(raw_fds([&r]));
+                    let pid = spawn_process(&h.ctl, launch, &close)?;
+                    pids.push(pid);
+                    h.tids[i] = pid.as_raw();
+                }
+                Tasks::Threads(joins) => joins.push(spawn_thread(&h.ctl, launch, || true)?),
+                Tasks::Container(_) => in_container.push(launch),
+            }
+            h.reports.push(Some(r));
+        }
+        if let (Tasks::Container(slot), Some(pcomm)) = (&mut h.tasks, &pcomm) {
+            let close = raw_fds(h.reports.iter().flatten());
+            *slot = Some(spawn_container(&h.ctl, pcomm, in_container, &close)?);
+        }
+        let t = Instant::now();
+        let ready = h.ctl.wait_ready(n, t + READY_DEADLINE, || false);
+        if ready < n {
+            return Err(Error::NotReady {
+                ready,
+                count: n,
+                waited_ms: t.elapsed().as_millis() as u64,
+            });
+        }
+        for (i, tid) in h.tids.iter_mut().enumerate() {
+            *tid = h.ctl.slot(i).tid.load(Ordering::Acquire);
+        }
+        Ok(h)
+    }
+
+    /// Release every worker to begin its work (one futex wake for all).
+    /// Idempotent: a second call does nothing.
+    pub fn start(&mut self) {
+        if !self.started {
+            self.started = true;
+            self.ctl.release();
+        }
+    }
+
+    /// Whether [`start`](Self::start) has been called.
+    pub fn is_started(&self) -> bool {
+        self.started
+    }
+
+    /// Number of workers.
+    pub fn num_workers(&self) -> usize {
+        self.tids.len()
+    }
+
+    /// The workers' task ids in spawn order: pids of Fork workers, tids of
+    /// Thread and pcomm workers (for `cgroup.threads` / v1 `tasks`).
+    pub fn worker_pids(&self) -> Vec<libc::pid_t> {
+        self.tids.clone()
+    }
+
+    /// The pids to write to `cgroup.procs`: every Fork worker, or the one
+    /// pcomm container (which carries all its worker threads with it).
+    ///
+    /// Errors for Thread mode, whose workers share the spawner's tgid:
+    /// moving them through `cgroup.procs` would move the spawner itself.
+    pub fn worker_pids_for_cgroup_procs(&self) -> Result<Vec<libc::pid_t>> {
+        match &self.tasks {
+            Tasks::Processes(pids) => Ok(pids.iter().map(|p| p.as_raw()).collect()),
+            Tasks::Container(pid) => Ok(pid.iter().map(|p| p.as_raw()).collect()),
+            Tasks::Threads(_) => Err(Error::ThreadsNotProcesses {
+                tgid: std::process::id() as i32,
+            }),
+        }
+    }
+
+    /// The pid of the pcomm container, when there is one.
+    pub fn container_pid(&self) -> Option<libc::pid_t> {
+        match &self.tasks {
+            Tasks::Container(pid) => pid.map(|p| p.as_raw()),
+            _ => None,
+        }
+    }
+
+    /// `sched_setaffinity` on worker `idx` now. Called before `start`, the
+    /// mask replaces the worker's configured affinity. Note that moving a
+    /// task into a cpuset cgroup afterwards resets its mask (kernel rule).
+    #[doc(alias = "sched_setaffinity")]
+    pub fn set_affinity(&self, idx: usize, cpus: &CpuSet) -> Result<()> {
+        let count = self.tids.len();
+        let tid = *self
+            .tids
+            .get(idx)
+            .ok_or(Error::WorkerIndex { index: idx, count })?;
+        let online = sched::online_cpus();
+        if cpus.is_empty() {
+            return Err(Error::InvalidConfig(format!(
+                "set_affinity({idx}): the CPU set is empty (online CPUs: {online})"
+            )));
+        }
+        let missing = cpus.difference(online);
+        if !missing.is_empty() {
+            return Err(Error::InvalidConfig(format!(
+                "set_affinity({idx}): CPU(s) {missing} do not exist or are offline (online CPUs: {online})"
+            )));
+        }
+        if !self.started {
+            self.ctl
+                .slot(idx)
+                .affinity_overridden
+                .store(1, Ordering::Release);
+        }
+        sched::set_affinity(tid, cpus).map_err(|e| {
+            Error::os(format!("sched_setaffinity(worker {idx}, tid {tid}, {cpus})"), e)
+        })
+    }
+
+    /// Every worker's iteration count now (relaxed loads from shared
+    /// memory). Counts only grow; they stay 0 until `start`.
+    pub fn snapshot_iterations(&self) -> Vec<u64> {
+        (0..self.ctl.workers())
+            .map(|i| self.ctl.slot(i).iterations.load(Ordering::Relaxed))
+            .collect()
+    }
+
+    /// Stop every worker and return one report per worker, in spawn order.
+    ///
+    /// Starts the workers first if `start` was not called. Raises the stop
+    /// word (and sends SIGUSR1 to worker processes to interrupt blocking
+    /// calls), reads all reports concurrently under one
+    /// [`COLLECT_DEADLINE`], then SIGKILLs and reaps every process (and its
+    /// process group). A worker with no report gets a sentinel report
+    /// saying why (`TimedOut`, `Killed(sig)`, `Exited(code)`, ...).
+    pub fn stop_and_collect(mut self) -> Vec<WorkerReport> {
+        self.start();
+        self.ctl.request_stop();
+        match &self.tasks {
+            Tasks::Processes(pids) => {
+                for &pid in pids {
+                    let _ = kill(pid, Signal::SIGUSR1);
+                }
+            }
+            Tasks::Container(Some(pid)) => {
+                let _ = kill(*pid, Signal::SIGUSR1);
+            }
+            _ => {}
+        }
+        let received = read_all(&mut self.reports, Instant::now() + COLLECT_DEADLINE);
+        let exits = self.reap();
+        received
+            .into_iter()
+            .enumerate()
+            .map(|(i, got)| self.report_of(i, got, &exits[i]))
+            .collect()
+    }
+
+    /// Kill and reap every task; the exit of each worker's task.
+    fn reap(&mut self) -> Vec<Option<ExitInfo>> {
+        let n = self.tids.len();
+        match std::mem::replace(&mut self.tasks, Tasks::Container(None)) {
+            Tasks::Processes(pids) => pids.into_iter().map(|p| Some(kill_and_reap(p))).collect(),
+            Tasks::Container(pid) => {
+                let info = pid.map(kill_and_reap);
+                vec![info; n]
+            }
+            Tasks::Threads(threads) => join_threads(threads, THREAD_GRACE)
+                .into_iter()
+                .map(|done| (!done).then_some(ExitInfo::TimedOut))
+                .collect(),
+        }
+    }
+
+    fn report_of(&self, i: usize, got: Received, exit: &Option<ExitInfo>) -> WorkerReport {
+        let tid = self.tids[i];
+        let why = match (got.eof, exit) {
+            (false, _) => ExitInfo::TimedOut,
+            (true, Some(info)) => info.clone(),
+            (true, None) => ExitInfo::Exited(0),
+        };
+        match frame(&got.bytes).map(serde_json::from_slice::<WorkerReport>) {
+            Some(Ok(r)) => r,
+            Some(Err(e)) => {
+                eprintln!("ktstr: worker {i} (tid {tid}) sent an unreadable report: {e}");
+                WorkerReport::sentinel(i, tid, self.work_type, why)
+            }
+            None => WorkerReport::sentinel(i, tid, self.work_type, why),
+        }
+    }
+}
+
+impl Drop for WorkloadHandle {
+    fn drop(&mut self) {
+        self.ctl.request_stop();
+        // Closing the read ends turns any report write into EPIPE, so no
+        // worker blocks on a full pipe.
+        self.reports.clear();
+        let _ = self.reap();
+    }
+}

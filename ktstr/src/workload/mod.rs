@@ -1,0 +1,23 @@
+//! The workload engine: spawn workers that do scheduler-relevant work, let
+//! the caller place them before they start, and bring back per-worker
+//! telemetry.
+//!
+//! The main type here is [`WorkloadHandle`]; what to spawn is a
+//! [`WorkloadConfig`]; what comes back is a [`WorkerReport`] per worker.
+
+mod collect;
+mod config;
+pub(crate) mod control;
+mod handle;
+mod report;
+mod run;
+mod spawn;
+pub(crate) mod types;
+mod work_type;
+mod worker;
+
+pub use config::{Affinity, CloneMode, MemPolicy, SchedPolicy, WorkSpec, WorkloadConfig, MAX_COMM_LEN};
+pub use handle::{WorkloadHandle, COLLECT_DEADLINE, READY_DEADLINE};
+pub use report::{ExitInfo, LatencySamples, Migration, Schedstat, WorkerReport};
+pub use work_type::{CustomFn, Phase, WorkType};
+pub use worker::{spin_burst, Worker};
