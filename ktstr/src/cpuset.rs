@@ -31,6 +31,11 @@ impl CpuSet {
         Self::default()
     }
 
+    /// The CPUs online on this host (`/sys/devices/system/cpu/online`).
+    pub fn online() -> CpuSet {
+        crate::sys::sched::online_cpus().clone()
+    }
+
     /// Whether `cpu` is in the set.
     pub fn contains(&self, cpu: usize) -> bool {
         self.0.contains(&cpu)

@@ -22,7 +22,9 @@
 
 pub mod cpuset;
 mod error;
+pub mod interrupt;
 pub mod prelude;
+pub mod stats;
 pub(crate) mod sys;
 pub mod workload;
 

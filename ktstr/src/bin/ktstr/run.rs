@@ -1,11 +1,263 @@
-//! `ktstr run`: spawn an ad-hoc workload on this host.
+//! `ktstr run`: spawn an ad-hoc workload on this host, show its progress,
+//! and print what every worker measured.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use ktstr::prelude::*;
+use ktstr::stats::{self, Percentiles};
 
 use crate::Failure;
 
 /// Arguments of `ktstr run`.
 #[derive(clap::Args, Debug)]
-pub(crate) struct RunArgs {}
+pub(crate) struct RunArgs {
+    /// Work type (see `ktstr list`), with its default parameters.
+    #[arg(long, short = 't', default_value = "SpinWait")]
+    work_type: String,
+    /// Number of workers.
+    #[arg(long, short = 'w', default_value_t = 2)]
+    workers: usize,
+    /// How long to run (e.g. 500ms, 5s, 1m).
+    #[arg(long, short = 'd', default_value = "5s", value_parser = humantime::parse_duration)]
+    duration: Duration,
+    /// `fork` (one process per worker) or `thread` (threads of this process).
+    #[arg(long, default_value = "fork", value_parser = parse_clone_mode)]
+    clone_mode: CloneMode,
+    /// Run the workers as threads of one process with this name (pcomm).
+    #[arg(long)]
+    pcomm: Option<String>,
+    /// Restrict every worker to these CPUs (cpu-list syntax: 0-3,8).
+    #[arg(long)]
+    cpus: Option<CpuSet>,
+    /// Pin worker i to the i-th CPU of --cpus (or of all online CPUs).
+    #[arg(long)]
+    spread: bool,
+    /// Scheduling policy: normal, batch, idle, fifo:PRIO or rr:PRIO.
+    #[arg(long, default_value = "normal", value_parser = parse_policy)]
+    policy: SchedPolicy,
+    /// Nice value (-20..=19).
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    nice: i32,
+    /// Print the reports as JSON on stdout instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// No progress lines while running.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
 
-pub(crate) fn main(_args: RunArgs) -> Result<(), Failure> {
-    Err(Failure::Usage("not yet".into()))
+fn parse_clone_mode(s: &str) -> Result<CloneMode, String> {
+    CloneMode::from_name(s).ok_or_else(|| format!("unknown clone mode {s:?}: use fork or thread"))
+}
+
+fn parse_policy(s: &str) -> Result<SchedPolicy, String> {
+    let lower = s.to_ascii_lowercase();
+    let (name, prio) = match lower.split_once(':') {
+        Some((n, p)) => (
+            n.to_string(),
+            Some(
+                p.parse::<u8>()
+                    .map_err(|_| format!("priority {p:?} is not a number in 1..=99"))?,
+            ),
+        ),
+        None => (lower.clone(), None),
+    };
+    match (name.as_str(), prio) {
+        ("normal" | "other", None) => Ok(SchedPolicy::Normal),
+        ("batch", None) => Ok(SchedPolicy::Batch),
+        ("idle", None) => Ok(SchedPolicy::Idle),
+        ("fifo", Some(p)) => Ok(SchedPolicy::Fifo(p)),
+        ("rr", Some(p)) => Ok(SchedPolicy::RoundRobin(p)),
+        ("fifo" | "rr", None) => Err(format!("{s:?} needs a priority, e.g. {name}:10")),
+        _ => Err(format!(
+            "unknown policy {s:?}: use normal, batch, idle, fifo:PRIO or rr:PRIO"
+        )),
+    }
+}
+
+/// Resolve the work type name, with a "did you mean" for near misses.
+fn work_type(name: &str) -> Result<WorkType, Failure> {
+    if let Some(wt) = WorkType::from_name(name) {
+        return Ok(wt);
+    }
+    let hint = match WorkType::suggest(name) {
+        Some(s) if WorkType::from_name(s).is_some() => format!("; did you mean {s}?"),
+        Some(s) => format!("; {s} is library-only (it needs arguments)"),
+        None => String::new(),
+    };
+    Err(Failure::Usage(format!(
+        "unknown work type {name:?}{hint} (`ktstr list` shows them all)"
+    )))
+}
+
+fn config(args: &RunArgs) -> Result<WorkloadConfig, Failure> {
+    let affinity = match (&args.cpus, args.spread) {
+        (None, false) => Affinity::Inherit,
+        (Some(c), false) => Affinity::Fixed(c.clone()),
+        (c, true) => Affinity::Spread(c.clone().unwrap_or_else(CpuSet::online)),
+    };
+    let config = WorkloadConfig {
+        num_workers: args.workers,
+        work_type: work_type(&args.work_type)?,
+        clone_mode: args.clone_mode,
+        spec: WorkSpec {
+            pcomm: args.pcomm.clone(),
+            comm: None,
+        },
+        affinity,
+        sched_policy: args.policy,
+        nice: args.nice,
+        ..Default::default()
+    };
+    config
+        .validate()
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    Ok(config)
+}
+
+pub(crate) fn main(args: RunArgs) -> Result<(), Failure> {
+    let config = config(&args)?;
+    ktstr::interrupt::install().context("install the Ctrl-C handler")?;
+    let mut handle = WorkloadHandle::spawn(&config).context("spawn the workload")?;
+    if !args.quiet {
+        eprintln!(
+            "ktstr: {} x {} ({:?}) for {}; Ctrl-C stops early",
+            config.num_workers,
+            config.work_type.name(),
+            config.clone_mode,
+            humantime::format_duration(args.duration)
+        );
+    }
+    handle.start();
+    let began = Instant::now();
+    let mut last = (began, vec![0u64; config.num_workers]);
+    let mut interrupted = false;
+    while began.elapsed() < args.duration {
+        if ktstr::interrupt::requested() {
+            interrupted = true;
+            break;
+        }
+        let left = args.duration.saturating_sub(began.elapsed());
+        std::thread::sleep(left.min(Duration::from_millis(100)));
+        if last.0.elapsed() >= Duration::from_secs(1) && !args.quiet {
+            let now = handle.snapshot_iterations();
+            let dt = last.0.elapsed().as_secs_f64();
+            let rates: Vec<f64> = now
+                .iter()
+                .zip(&last.1)
+                .map(|(a, b)| a.saturating_sub(*b) as f64 / dt)
+                .collect();
+            let stalled = rates.iter().filter(|r| **r == 0.0).count();
+            eprintln!(
+                "  {:>5.1}s  iterations/s: total {:.0}, per worker min {:.0} max {:.0}{}",
+                began.elapsed().as_secs_f64(),
+                rates.iter().sum::<f64>(),
+                rates.iter().cloned().fold(f64::INFINITY, f64::min),
+                rates.iter().cloned().fold(0.0, f64::max),
+                if stalled > 0 {
+                    format!(", {stalled} worker(s) made no progress")
+                } else {
+                    String::new()
+                }
+            );
+            last = (Instant::now(), now);
+        }
+    }
+    let ran = began.elapsed();
+    let reports = handle.stop_and_collect();
+    if args.json {
+        let out = serde_json::json!({
+            "config": config,
+            "ran_ns": ran.as_nanos() as u64,
+            "interrupted": interrupted,
+            "reports": reports,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).context("encode JSON")?);
+    } else {
+        print_table(&reports, ran, interrupted);
+    }
+    let lost = reports.iter().filter(|r| !r.is_clean()).count();
+    if lost > 0 {
+        return Err(Failure::Runtime(anyhow::anyhow!(
+            "{lost} of {} workers did not end cleanly (see exit/error columns)",
+            reports.len()
+        )));
+    }
+    Ok(())
+}
+
+fn us(ns: u64) -> String {
+    format!("{:.1}", ns as f64 / 1000.0)
+}
+
+fn print_table(reports: &[WorkerReport], ran: Duration, interrupted: bool) {
+    println!(
+        "{:>3} {:>8} {:>14} {:>12} {:>9} {:>6} {:>8} {:>9} {:>10} {:>10} {:>9}  NOTES",
+        "#", "TID", "WORK UNITS", "UNITS/S", "CPU MS", "CPU%", "MIGR", "MAXGAP MS",
+        "WAKE P50us", "WAKE P99us", "CSW V/I"
+    );
+    for r in reports {
+        let cpu_pct = if r.wall_time_ns > 0 {
+            100.0 * r.cpu_time_ns as f64 / r.wall_time_ns as f64
+        } else {
+            0.0
+        };
+        let lat = Percentiles::of(&r.wake_latency.samples);
+        let mut notes: Vec<String> = Vec::new();
+        if r.sentinel {
+            notes.push("NO REPORT".into());
+        }
+        if let Some(e) = &r.exit_info {
+            notes.push(format!("exit: {e:?}"));
+        }
+        for e in [&r.error, &r.affinity_error, &r.policy_error, &r.nice_error, &r.mempolicy_error]
+            .into_iter()
+            .flatten()
+        {
+            notes.push(e.clone());
+        }
+        notes.extend(r.notes.iter().cloned());
+        println!(
+            "{:>3} {:>8} {:>14} {:>12.0} {:>9.1} {:>6.1} {:>8} {:>9.1} {:>10} {:>10} {:>9}  {}",
+            r.index,
+            r.tid,
+            r.work_units,
+            r.work_rate(),
+            r.cpu_time_ns as f64 / 1e6,
+            cpu_pct,
+            r.migrations,
+            r.max_gap_ns as f64 / 1e6,
+            lat.map_or("-".into(), |l| us(l.p50)),
+            lat.map_or("-".into(), |l| us(l.p99)),
+            format!("{}/{}", r.voluntary_csw, r.involuntary_csw),
+            notes.join("; ")
+        );
+    }
+    let rates: Vec<f64> = reports.iter().filter(|r| !r.sentinel).map(|r| r.work_rate()).collect();
+    let total: u64 = reports.iter().map(|r| r.work_units).sum();
+    let spread = match (
+        rates.iter().cloned().fold(f64::INFINITY, f64::min),
+        rates.iter().cloned().fold(0.0, f64::max),
+    ) {
+        (lo, hi) if hi > 0.0 => 100.0 * (hi - lo) / hi,
+        _ => 0.0,
+    };
+    let mut all: Vec<u64> = reports
+        .iter()
+        .flat_map(|r| r.wake_latency.samples.iter().copied())
+        .collect();
+    all.sort_unstable();
+    println!(
+        "ran {:.2}s{}: {} units total; rate spread {:.1}% (max-min)/max; rate CV {:.3}{}",
+        ran.as_secs_f64(),
+        if interrupted { " (interrupted)" } else { "" },
+        total,
+        spread,
+        stats::cv(&rates).unwrap_or(0.0),
+        match (stats::percentile_sorted(&all, 50.0), stats::percentile_sorted(&all, 99.0)) {
+            (Some(p50), Some(p99)) => format!("; wake latency p50 {} us, p99 {} us", us(p50), us(p99)),
+            _ => String::new(),
+        }
+    );
 }

@@ -6,7 +6,7 @@ use crate::workload::{CustomFn, Worker};
 pub(crate) const CUSTOM: Entry = Entry {
     name: "Custom",
     group: "-",
-    about: "a user fn(&mut Worker) that owns the loop (library only)",
+    about: "a user fn(&mut Worker) that owns the loop",
     default: None,
 };
 

@@ -11,7 +11,7 @@ use crate::workload::{Phase, Worker};
 pub(crate) const SEQUENCE: Entry = Entry {
     name: "Sequence",
     group: "-",
-    about: "cycle through timed Spin/Sleep/Yield/Io phases: multi-phase program behaviour (library only)",
+    about: "cycle through timed Spin/Sleep/Yield/Io phases: multi-phase program behaviour",
     default: None,
 };
 

@@ -1,0 +1,11 @@
+//! The ktstr guide as doctests: every chapter is included here so that
+//! `cargo test -p ktstr-guide` compiles and runs its code samples.
+
+#[doc = include_str!("src/introduction.md")]
+pub mod introduction {}
+
+#[doc = include_str!("src/workloads.md")]
+pub mod workloads {}
+
+#[doc = include_str!("src/cli.md")]
+pub mod cli {}
