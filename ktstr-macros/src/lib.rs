@@ -1,1 +1,129 @@
-//! placeholder
+//! The `#[ktstr::test(...)]` attribute. Use it through the `ktstr` crate
+//! (`ktstr::test`); this crate's output names `::ktstr::...` paths and does
+//! not work without it.
+//!
+//! - `parse.rs` reads and checks the keys (every error spanned at the
+//!   offending token),
+//! - `keys.rs` is the vocabulary (for "takes ..." and "did you mean"),
+//! - `expand.rs` checks the function's shape and writes the registration.
+
+#![deny(missing_docs)]
+
+mod expand;
+mod keys;
+mod parse;
+
+use proc_macro::TokenStream;
+
+/// Registers a function as a ktstr test.
+///
+/// ```ignore
+/// use ktstr::prelude::*;
+///
+/// #[ktstr::test(workers = 4, work_type = Mixed, duration = "2s")]
+/// fn mixed_load_is_fair(ctx: &mut Ctx) -> Result<()> {
+///     let reports = ctx.run_workload()?;
+///     ctx.check(&reports)?.max_spread_pct(35.0).done()
+/// }
+///
+/// ktstr::main!();
+/// ```
+///
+/// The function must look like `fn NAME(ctx: &mut Ctx) -> Result<()>`
+/// (`Ctx` is `ktstr::harness::Ctx`, `Result` is `anyhow::Result`, spelled
+/// any way): one argument, an explicit return type, not `async`, `unsafe`,
+/// `extern` or generic. It is kept as it is; the attribute adds a static
+/// `ktstr::harness::TestEntry` for it, registered with `inventory`, which
+/// the harness's `main` lists, filters and runs (each test in its own
+/// supervised process). The test's name is its module path without the
+/// crate name, then the function's name (`fairness::mixed_load_is_fair`).
+/// A `#[cfg(...)]` on the function applies to its registration too.
+///
+/// `#[ktstr::test]` alone takes every default. Otherwise give
+/// comma-separated keys, each at most once, in any order:
+///
+/// # Workload (what `ctx.run_workload()` spawns)
+///
+/// | Key | Value | Default |
+/// |---|---|---|
+/// | `workers = N` | integer ≥ 1: workers per cgroup, or in total without cgroups | `2` |
+/// | `work_type = EXPR` | any `WorkType` expression (see below) | `SpinWait` |
+/// | `clone_mode = MODE` | `Fork` (one process per worker) or `Thread` | `Fork` |
+/// | `duration = "2s"` | how long the workload runs: a duration string such as `"500ms"`, `"2s"`, `"1m 30s"`; more than zero | `"2s"` |
+/// | `cgroups = N` | integer: number of cgroups the workers are spread over; `0` runs them in the test's own cgroup | `0` |
+/// | `cpusets = LAYOUT` | how CPUs are laid out over the cgroups: `Inherit` (no cpusets), `Disjoint` (equal disjoint shares), `Overlap(F)` (equal shares overlapping their neighbour's by the fraction `F`, 0 < F < 1), `LlcAligned` (one last-level cache each) or `NumaAligned` (one NUMA node each); anything but `Inherit` needs `cgroups` ≥ 1 | `Inherit` |
+///
+/// `work_type` takes any expression of type `ktstr::workload::WorkType`.
+/// When it names a variant or a constructor with a one-segment path, the
+/// path is resolved against `WorkType` for you, so `Mixed`,
+/// `Bursty { burst_ms: 5, sleep_ms: 5 }` and `bursty()` mean
+/// `WorkType::Mixed`, `WorkType::Bursty { .. }` and `WorkType::bursty()`.
+/// Longer paths are used as written: refer to your own items as
+/// `crate::my_work()` or `self::MY_WORK`. The expression is evaluated when
+/// the test runs, so it may call any function.
+///
+/// `clone_mode` and `cpusets` values may also be written qualified
+/// (`CloneMode::Thread`, `CpusetLayout::Disjoint`).
+///
+/// # Scheduler and limits
+///
+/// | Key | Value | Default |
+/// |---|---|---|
+/// | `scheduler = "BINARY ARGS..."` | a sched_ext scheduler to run the test under: a binary name or path and its arguments, space separated | none: the kernel's default scheduler |
+/// | `timeout = "30s"` | the whole test's deadline, a duration string longer than `duration` | the workload duration plus generous slack |
+///
+/// # Check thresholds (overrides of the defaults `ctx.check` applies)
+///
+/// | Key | Value | Default |
+/// |---|---|---|
+/// | `not_starved = BOOL` | fail when a worker made no progress | `true` |
+/// | `max_spread_pct = NUM` | most percentage points between the highest and lowest CPU share in a group | `25.0` |
+/// | `max_gap_ms = INT` | longest gap between a worker's progress checkpoints, in ms (≥ 1) | `2000` |
+/// | `max_p99_wake_latency_us = INT` | highest p99 wake latency of a group, in µs (≥ 1) | not checked |
+/// | `min_work_rate = NUM` | lowest work rate of any worker, in work units per second | not checked |
+/// | `max_migration_ratio = NUM` | most migrations per iteration in a group | not checked |
+/// | `max_throughput_cv = NUM` | highest coefficient of variation of work rates in a group | not checked |
+///
+/// `NUM` is an integer or float literal, not negative; `INT` an integer
+/// literal.
+///
+/// # Running
+///
+/// | Key | Value | Default |
+/// |---|---|---|
+/// | `ignore` or `ignore = "REASON"` | list the test as ignored (run it with `--ignored` or `--include-ignored`); bare `ignore` gives an empty reason | not ignored |
+/// | `should_fail` or `should_fail = BOOL` | the test passes only if its body or its checks fail | `false` |
+/// | `requires(...)` | what the machine must offer, any of `root`, `sched_ext`, `smt` (each alone or `= BOOL`) and `min_cpus = N` (N ≥ 1); a test whose requirements are not met is reported ignored with the reason | nothing |
+///
+/// ```ignore
+/// #[ktstr::test(
+///     workers = 2,
+///     work_type = Bursty { burst_ms: 5, sleep_ms: 5 },
+///     clone_mode = Thread,
+///     duration = "3s",
+///     cgroups = 2,
+///     cpusets = Overlap(0.5),
+///     scheduler = "scx_simple --fifo",
+///     max_spread_pct = 40,
+///     max_p99_wake_latency_us = 5000,
+///     timeout = "1m",
+///     requires(root, sched_ext, min_cpus = 4),
+/// )]
+/// fn bursty_overlap(ctx: &mut Ctx) -> Result<()> {
+///     let reports = ctx.run_workload()?;
+///     ctx.check(&reports)?.done()
+/// }
+/// ```
+///
+/// # Errors
+///
+/// Mistakes are compile errors pointing at the offending token: an unknown
+/// key (with the closest key suggested and the full list), a key given
+/// twice, a value of the wrong kind (saying what the key takes), a value
+/// out of range (`workers = 0`, `duration = "0s"`, a negative threshold,
+/// `Overlap(1.5)`), a duration string humantime cannot read, an unknown
+/// `clone_mode` or layout, and a function of the wrong shape.
+#[proc_macro_attribute]
+pub fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::test(attr.into(), item.into()).into()
+}

@@ -66,6 +66,17 @@ impl CpuSet {
         self.0.last().copied()
     }
 
+    /// The lowest CPU id, if any.
+    pub fn first(&self) -> Option<usize> {
+        self.0.first().copied()
+    }
+
+    /// The highest CPU id, if any (the same as [`CpuSet::max`], without
+    /// the clash with `Ord::max` on an owned set).
+    pub fn last(&self) -> Option<usize> {
+        self.0.last().copied()
+    }
+
     /// Whether every CPU of `self` is in `other`.
     pub fn is_subset(&self, other: &CpuSet) -> bool {
         self.0.is_subset(&other.0)
@@ -79,6 +90,22 @@ impl CpuSet {
     /// The CPUs in both sets.
     pub fn intersection(&self, other: &CpuSet) -> CpuSet {
         CpuSet(self.0.intersection(&other.0).copied().collect())
+    }
+
+    /// The CPUs in either set.
+    pub fn union(&self, other: &CpuSet) -> CpuSet {
+        CpuSet(self.0.union(&other.0).copied().collect())
+    }
+
+    /// Whether the two sets share no CPU.
+    pub fn is_disjoint(&self, other: &CpuSet) -> bool {
+        self.0.is_disjoint(&other.0)
+    }
+}
+
+impl Extend<usize> for CpuSet {
+    fn extend<I: IntoIterator<Item = usize>>(&mut self, iter: I) {
+        self.0.extend(iter)
     }
 }
 

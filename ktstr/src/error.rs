@@ -48,6 +48,10 @@ pub enum Error {
         /// How long spawn waited.
         waited_ms: u64,
     },
+    /// A cgroup operation failed (the message names the file, the value
+    /// and the errno) or refused its input.
+    #[error(transparent)]
+    Cgroup(#[from] crate::cgroup::CgroupError),
 }
 
 impl Error {

@@ -11,7 +11,10 @@
 //!
 //! # What it does not do (yet)
 //!
-//! - Grouped work types (pipe, futex, wake-chain families) are not built yet.
+//! - Grouped work types: only the pipe (`PipeIo`, `CachePipe`), futex
+//!   (`FutexPingPong`, `FutexFanOut`, `FanOutCompute`) and lock
+//!   (`MutexContention`) families so far; the wake-chain, RT, signal and
+//!   epoll families are not built yet.
 //! - No cgroup layer, test macro or VM runner yet.
 //! - Thread-mode workers that ignore stop cannot be killed: they are
 //!   reported `TimedOut` and abandoned (they end with the process).
@@ -20,12 +23,35 @@
 
 #![deny(missing_docs)]
 
+pub mod check;
+pub mod cgroup;
 pub mod cpuset;
 mod error;
+pub mod harness;
 pub mod interrupt;
 pub mod prelude;
 pub mod stats;
 pub(crate) mod sys;
+pub mod topology;
 pub mod workload;
 
 pub use error::{Error, Result};
+pub use ktstr_macros::test;
+
+/// The harness main for a `harness = false` test target:
+/// `ktstr::main!();` at the end of the file expands to a `main` that runs
+/// every `#[ktstr::test]` in the binary (see [`harness::run_tests`]).
+#[macro_export]
+macro_rules! main {
+    () => {
+        fn main() -> ::std::process::ExitCode {
+            $crate::harness::run_tests()
+        }
+    };
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use anyhow;
+    pub use inventory;
+}

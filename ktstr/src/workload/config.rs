@@ -189,7 +189,9 @@ impl Affinity {
     fn validate(&self, num_workers: usize, online: &CpuSet) -> Result<(), String> {
         let check = |what: &str, s: &CpuSet| -> Result<(), String> {
             if s.is_empty() {
-                return Err(format!("affinity {what}: the CPU set is empty"));
+                return Err(format!(
+                    "affinity {what}: the CPU set is empty (online CPUs: {online})"
+                ));
             }
             let missing = s.difference(online);
             if !missing.is_empty() {

@@ -4,10 +4,10 @@
 //! is blocked on the shared start word (so the caller can move them into
 //! cgroups before they run a single instruction of work); `start` releases
 //! them all with one futex wake. `stop_and_collect` raises the stop word
-//! (plus SIGUSR1 to processes, to interrupt blocking calls), reads every
-//! report pipe concurrently under one 5 s deadline, then kills and reaps
-//! whatever is left. Dropping the handle without collecting kills and reaps
-//! everything.
+//! (plus SIGUSR1 to worker processes and pcomm worker threads, to interrupt
+//! blocking calls), reads every report pipe concurrently under one 5 s
+//! deadline, then kills and reaps whatever is left. Dropping the handle
+//! without collecting kills and reaps everything.
 
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::Ordering;
@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::sys::signal::{kill, killpg, Signal};
-use nix::sys::wait::{waitpid, WaitStatus};
+use nix::sys::wait::{waitid, waitpid, Id, WaitPidFlag, WaitStatus};
 use nix::unistd::{pipe2, Pid};
 
 use super::collect::{read_all, Received};
@@ -106,6 +106,13 @@ impl RawCompat for std::os::fd::BorrowedFd<'_> {
     }
 }
 
+/// `tgkill(2)`: send `sig` to thread `tid` of process `tgid`.
+fn signal_thread(tgid: Pid, tid: i32, sig: Signal) {
+    // SAFETY: a plain syscall with integer arguments; the kernel checks
+    // that `tid` belongs to `tgid` (ESRCH otherwise, ignored here).
+    unsafe { libc::syscall(libc::SYS_tgkill, tgid.as_raw(), tid, sig as libc::c_int) };
+}
+
 /// Kill a worker process's group and the process, then reap it.
 fn kill_and_reap(pid: Pid) -> ExitInfo {
     let _ = killpg(pid, Signal::SIGKILL);
@@ -179,6 +186,11 @@ impl WorkloadHandle {
             started: false,
         };
         let mut in_container = Vec::new();
+        // Descriptors owned by each body (pipe ends): a Fork child closes
+        // those of every body spawned after it, which the spawner still
+        // holds when it forks (earlier bodies are already gone from here).
+        let body_fds: Vec<Vec<std::os::fd::RawFd>> =
+            planned.iter().map(|p| p.body.owned_fds()).collect();
         for (i, (plan, seat)) in planned.into_iter().zip(seats).enumerate() {
             let (r, w) = report_pipe(i)?;
             let comm = config.spec.comm.clone();
@@ -198,6 +210,7 @@ impl WorkloadHandle {
                 Tasks::Processes(pids) => {
                     let mut close = raw_fds(h.reports.iter().flatten());
                     close.extend(raw_fds([&r]));
+                    close.extend(body_fds[i + 1..].iter().flatten());
                     let pid = spawn_process(&h.ctl, launch, &close)?;
                     pids.push(pid);
                     h.tids[i] = pid.as_raw();
@@ -212,7 +225,10 @@ impl WorkloadHandle {
             *slot = Some(spawn_container(&h.ctl, pcomm, in_container, &close)?);
         }
         let t = Instant::now();
-        let ready = h.ctl.wait_ready(n, t + READY_DEADLINE, || false);
+        // A worker task that already ended will never be ready: fail now
+        // rather than after READY_DEADLINE.
+        let give_up = || h.any_task_ended();
+        let ready = h.ctl.wait_ready(n, t + READY_DEADLINE, give_up);
         if ready < n {
             return Err(Error::NotReady {
                 ready,
@@ -224,6 +240,20 @@ impl WorkloadHandle {
             *tid = h.ctl.slot(i).tid.load(Ordering::Acquire);
         }
         Ok(h)
+    }
+
+    /// Whether a worker process, the pcomm container or a worker thread has
+    /// already ended (without reaping it: teardown reads its status).
+    fn any_task_ended(&self) -> bool {
+        let ended = |pid: &Pid| {
+            let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+            !matches!(waitid(Id::Pid(*pid), flags), Ok(WaitStatus::StillAlive))
+        };
+        match &self.tasks {
+            Tasks::Processes(pids) => pids.iter().any(ended),
+            Tasks::Container(pid) => pid.iter().any(ended),
+            Tasks::Threads(threads) => threads.iter().any(|t| t.is_finished()),
+        }
     }
 
     /// Release every worker to begin its work (one futex wake for all).
@@ -318,11 +348,11 @@ impl WorkloadHandle {
     /// Stop every worker and return one report per worker, in spawn order.
     ///
     /// Starts the workers first if `start` was not called. Raises the stop
-    /// word (and sends SIGUSR1 to worker processes to interrupt blocking
-    /// calls), reads all reports concurrently under one
-    /// [`COLLECT_DEADLINE`], then SIGKILLs and reaps every process (and its
-    /// process group). A worker with no report gets a sentinel report
-    /// saying why (`TimedOut`, `Killed(sig)`, `Exited(code)`, ...).
+    /// word (and sends SIGUSR1 to worker processes, or to each pcomm worker
+    /// thread, to interrupt blocking calls), reads all reports concurrently
+    /// under one [`COLLECT_DEADLINE`], then SIGKILLs and reaps every process
+    /// (and its process group). A worker with no report gets a sentinel
+    /// report saying why (`TimedOut`, `Killed(sig)`, `Exited(code)`, ...).
     pub fn stop_and_collect(mut self) -> Vec<WorkerReport> {
         self.start();
         self.ctl.request_stop();
@@ -332,8 +362,12 @@ impl WorkloadHandle {
                     let _ = kill(pid, Signal::SIGUSR1);
                 }
             }
+            // A process-directed signal would reach one thread only (the
+            // container's main thread, parked in join): signal each worker.
             Tasks::Container(Some(pid)) => {
-                let _ = kill(*pid, Signal::SIGUSR1);
+                for &tid in &self.tids {
+                    signal_thread(*pid, tid, Signal::SIGUSR1);
+                }
             }
             _ => {}
         }

@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::types::{self, cache, churn, custom, fork_exit, io, page_fault, sequence, spin, Family};
+use super::types::{
+    self, cache, churn, contention, custom, fanout, fork_exit, futex, io, page_fault, pipe,
+    sequence, spin, Family,
+};
 use super::Worker;
 
 /// A `Custom` work body: owns the loop, drives the [`Worker`] recorder, and
@@ -120,6 +123,142 @@ pub enum WorkType {
         /// Spin steps per iteration.
         spin_iters: u64,
     },
+    /// Pipe ping-pong between the two workers of a pair, in strict
+    /// alternation. "ping" spins `burst_iters` steps, writes an 8-byte
+    /// message to "pong" and blocks in `poll` until the answer; "pong"
+    /// blocks until the message, spins `burst_iters` steps and answers.
+    /// Exactly one of the pair is runnable at a time and every message is
+    /// a synchronous (WF_SYNC) pipe wakeup of a partner that is asleep:
+    /// it provokes wake-affine placement decisions (pull the wakee to the
+    /// waker's CPU, or wake it on another) and measures wake-to-run
+    /// latency. With `burst_iters: 0` it is `perf bench sched pipe`.
+    ///
+    /// Unit: one message received and handled — a completed round trip
+    /// for ping, an answered message for pong — so `work_units ==
+    /// iterations` and ping's work rate is round trips per second.
+    /// Samples: one per message received, from the sender's
+    /// `CLOCK_MONOTONIC` timestamp (taken just before its `write` and
+    /// carried in the message) until the receiver has read it after its
+    /// wakeup.
+    ///
+    /// Group of 2 (roles "ping", "pong"), two pipes per pair; the soft
+    /// open-file limit is raised (up to the hard one) when the pipes need
+    /// it. A partner that exits or is killed ends the other's loop early
+    /// (EOF or EPIPE) with a note in its report.
+    PipeIo {
+        /// Spin steps before each message (0: pure round trips).
+        burst_iters: u64,
+    },
+    /// [`WorkType::PipeIo`] with a private `size_kb` buffer: instead of
+    /// spinning, each side walks its buffer one cache line (64 bytes) per
+    /// step for `burst_iters` read-modify-writes after every wake. A
+    /// wakeup placed on a CPU (or LLC) other than the one the buffer is
+    /// hot in pays cache misses: it provokes the trade-off between waking
+    /// near the waker and waking where the wakee's cache is, visible as a
+    /// lower round-trip rate. Units and samples as for `PipeIo`.
+    CachePipe {
+        /// Buffer size in KiB (1..=1 GiB).
+        size_kb: usize,
+        /// Cache-line touches before each message (0: pure round trips).
+        burst_iters: u64,
+    },
+    /// A turn passed back and forth between the two workers of a pair
+    /// through a futex word in a shared page: wait until it is my turn
+    /// (`FUTEX_WAIT`), spin `spin_iters`, stamp the time, hand the turn over
+    /// (`Release` store) and `FUTEX_WAKE` the partner. Strict alternation,
+    /// like `PipeIo`, but through plain (non-WF_SYNC) futex wakeups, the
+    /// path of mutexes and condition variables: it provokes cross-CPU
+    /// wakeups of a partner whose waker keeps running, and measures
+    /// wake-to-run latency.
+    ///
+    /// Unit: one turn taken (so a round trip is one unit on each side).
+    /// Samples: one per turn received (all but ping's very first turn,
+    /// which is given, not passed), from the timestamp the partner wrote in
+    /// the shared page just before handing the turn over until this worker
+    /// sees the turn after its wakeup.
+    ///
+    /// Group of 2 (roles "ping", "pong"). A dead partner never passes the
+    /// turn back: the other keeps waiting (100 ms at a time) until stop.
+    FutexPingPong {
+        /// Spin steps per turn (0: pure hand-overs).
+        spin_iters: u64,
+    },
+    /// 1:N wake storms: per round, a messenger `FUTEX_WAKE`s all `fan_out`
+    /// receivers, which are asleep on one generation word, at once, then
+    /// spins `spin_iters` (so a wakee placed on its CPU waits behind it)
+    /// and sleeps until every receiver has acknowledged. Each receiver
+    /// spins `spin_iters` after its wakeup and acknowledges; the last
+    /// acknowledgement wakes the messenger. It provokes the placement of
+    /// many simultaneous wakees (idle-CPU search, wakee stacking) and
+    /// measures wake latency under fan-out.
+    ///
+    /// Unit: one round — broadcast sent and fully acknowledged for the
+    /// messenger, one wakeup handled and acknowledged for a receiver.
+    /// Samples: receivers, one per round, from the messenger's timestamp in
+    /// the shared page (taken just before the broadcast) until the
+    /// receiver sees the new generation; the messenger, one per round,
+    /// from the latest acknowledgement's timestamp until it sees the round
+    /// complete.
+    ///
+    /// Group of `fan_out + 1` (roles "messenger", then "receiver"s). A dead
+    /// member stalls its group's rounds: the others wait (100 ms at a
+    /// time) until stop.
+    FutexFanOut {
+        /// Receivers per messenger (1..=4096).
+        fan_out: usize,
+        /// Spin steps per round, for the messenger and each receiver.
+        spin_iters: u64,
+    },
+    /// Fork-join compute: per round, a messenger wakes `fan_out` workers at
+    /// once (as in [`WorkType::FutexFanOut`]) and sleeps until all are done;
+    /// each worker sleeps `sleep_usec`, then runs `operations` naive
+    /// matrix multiplies over its own `cache_footprint_kb` buffer (three
+    /// square u64 matrices) and acknowledges. The shape of a thread pool
+    /// fanning out a parallel job: it provokes wakee placement under
+    /// fan-out followed by cache-heavy compute, where a wakee stacked on a
+    /// busy CPU or moved away from its cache delays the whole round.
+    ///
+    /// Unit: one round for the messenger; one matrix multiply for a worker.
+    /// Samples: as for `FutexFanOut` (workers from the messenger's
+    /// broadcast timestamp, the messenger from the latest acknowledgement's
+    /// timestamp).
+    ///
+    /// Group of `fan_out + 1` (roles "messenger", then "worker"s).
+    FanOutCompute {
+        /// Workers per messenger (1..=4096).
+        fan_out: usize,
+        /// Size of each worker's matrix buffer in KiB (1..=1 GiB).
+        cache_footprint_kb: usize,
+        /// Matrix multiplies per wake (≥ 1).
+        operations: u64,
+        /// Sleep between a wake and the compute, in µs (≤ 10 s; 0: none).
+        sleep_usec: u64,
+    },
+    /// `contenders` workers fighting over one futex mutex (three-state:
+    /// free, held, held with waiters): spin `work_iters` outside the lock,
+    /// acquire it (blocking in `FUTEX_WAIT` when it is taken), spin
+    /// `hold_iters` inside it, release it (waking one waiter if any). It
+    /// provokes lock convoys and lock-holder preemption: a holder
+    /// preempted inside its critical section stalls every waiter.
+    ///
+    /// Unit: one critical section (acquire, hold, release). Samples: one
+    /// per acquisition that had to wait, from the timestamp the previous
+    /// holder wrote in the shared page just before releasing until this
+    /// worker holds the lock (the lock hand-off latency).
+    ///
+    /// Group of `contenders` (role "contender"); 1 is an uncontended
+    /// baseline. A contender stopped while waiting leaves without the lock
+    /// and never releases a lock it does not hold; a contender killed
+    /// inside its critical section leaves the lock held, and the others
+    /// wait (100 ms at a time) until stop.
+    MutexContention {
+        /// Workers per lock (1..=4096).
+        contenders: usize,
+        /// Spin steps inside the lock.
+        hold_iters: u64,
+        /// Spin steps between critical sections.
+        work_iters: u64,
+    },
     /// A user function that owns the loop; see [`CustomFn`].
     Custom {
         /// Name shown in reports.
@@ -177,6 +316,54 @@ impl WorkType {
         }
     }
 
+    /// `PipeIo` with its default: 1024 spin steps before each message.
+    pub fn pipe_io() -> WorkType {
+        WorkType::PipeIo { burst_iters: 1024 }
+    }
+
+    /// `CachePipe` with its defaults: 32 KiB buffer, 1024 touches per
+    /// message.
+    pub fn cache_pipe() -> WorkType {
+        WorkType::CachePipe {
+            size_kb: 32,
+            burst_iters: 1024,
+        }
+    }
+
+    /// `FutexPingPong` with its default: 1024 spin steps per turn.
+    pub fn futex_ping_pong() -> WorkType {
+        WorkType::FutexPingPong { spin_iters: 1024 }
+    }
+
+    /// `FutexFanOut` with its defaults: 4 receivers, 1024 spin steps.
+    pub fn futex_fan_out() -> WorkType {
+        WorkType::FutexFanOut {
+            fan_out: 4,
+            spin_iters: 1024,
+        }
+    }
+
+    /// `FanOutCompute` with its defaults: 4 workers, 256 KiB, 5 multiplies
+    /// per wake, 100 µs sleep.
+    pub fn fan_out_compute() -> WorkType {
+        WorkType::FanOutCompute {
+            fan_out: 4,
+            cache_footprint_kb: 256,
+            operations: 5,
+            sleep_usec: 100,
+        }
+    }
+
+    /// `MutexContention` with its defaults: 4 contenders, 256 steps held,
+    /// 1024 steps between.
+    pub fn mutex_contention() -> WorkType {
+        WorkType::MutexContention {
+            contenders: 4,
+            hold_iters: 256,
+            work_iters: 1024,
+        }
+    }
+
     /// `Sequence` over `phases`.
     pub fn sequence(phases: impl IntoIterator<Item = Phase>) -> WorkType {
         WorkType::Sequence {
@@ -229,6 +416,49 @@ impl WorkType {
                 region_kb: *region_kb,
                 touches_per_cycle: *touches_per_cycle,
                 spin_iters: *spin_iters,
+            }),
+            WorkType::PipeIo { burst_iters } => Box::new(pipe::Pipe {
+                burst_iters: *burst_iters,
+                cache_kb: None,
+            }),
+            WorkType::CachePipe {
+                size_kb,
+                burst_iters,
+            } => Box::new(pipe::Pipe {
+                burst_iters: *burst_iters,
+                cache_kb: Some(*size_kb),
+            }),
+            WorkType::FutexPingPong { spin_iters } => Box::new(futex::FutexPingPong {
+                spin_iters: *spin_iters,
+            }),
+            WorkType::FutexFanOut {
+                fan_out,
+                spin_iters,
+            } => Box::new(fanout::FanOut {
+                fan_out: *fan_out,
+                work: fanout::Work::Spin(*spin_iters),
+            }),
+            WorkType::FanOutCompute {
+                fan_out,
+                cache_footprint_kb,
+                operations,
+                sleep_usec,
+            } => Box::new(fanout::FanOut {
+                fan_out: *fan_out,
+                work: fanout::Work::Compute {
+                    footprint_kb: *cache_footprint_kb,
+                    operations: *operations,
+                    sleep_usec: *sleep_usec,
+                },
+            }),
+            WorkType::MutexContention {
+                contenders,
+                hold_iters,
+                work_iters,
+            } => Box::new(contention::MutexContention {
+                contenders: *contenders,
+                hold_iters: *hold_iters,
+                work_iters: *work_iters,
             }),
             WorkType::Custom { name, run } => Box::new(custom::Custom { name, run: *run }),
         }
@@ -325,12 +555,13 @@ mod tests {
                 Some(wt) => {
                     assert!(buildable);
                     assert_eq!(wt.name(), name);
-                    assert!(wt.validate(1).is_ok(), "{name} defaults must validate");
+                    let n = wt.worker_group_size().unwrap_or(1);
+                    assert!(wt.validate(n).is_ok(), "{name} defaults must validate");
                 }
                 None => assert!(!buildable, "{name}"),
             }
         }
-        assert_eq!(WorkType::ALL_NAMES.len(), 14);
+        assert_eq!(WorkType::ALL_NAMES.len(), 20);
         assert!(WorkType::from_name("Sequence").is_none());
         assert!(WorkType::from_name("spinwait").is_none());
     }
@@ -344,12 +575,50 @@ mod tests {
     }
 
     #[test]
-    fn ungrouped_types_have_no_group_size() {
+    fn group_column_matches_group_size() {
         for (name, group, _, _) in WorkType::catalogue() {
             if let Some(wt) = WorkType::from_name(name) {
-                assert_eq!(wt.worker_group_size(), None, "{name}");
-                assert_eq!(group, "-");
+                match (group, wt.worker_group_size()) {
+                    ("-", None) => {}
+                    ("2", Some(2)) => {}
+                    ("fan+1", Some(5)) => {} // default fan_out 4
+                    ("N", Some(4)) => {}     // default contenders 4
+                    other => panic!("{name}: group column vs size {other:?}"),
+                }
             }
         }
+    }
+
+    #[test]
+    fn grouped_types_reject_bad_counts_and_parameters() {
+        let e = WorkType::pipe_io().validate(3).unwrap_err();
+        assert_eq!(e, "PipeIo needs a multiple of 2 workers, got 3");
+        let e = WorkType::FutexFanOut { fan_out: 0, spin_iters: 1 }
+            .validate(4)
+            .unwrap_err();
+        assert!(e.contains("fan_out is 0"), "{e}");
+        let e = WorkType::MutexContention { contenders: 0, hold_iters: 1, work_iters: 1 }
+            .validate(4)
+            .unwrap_err();
+        assert!(e.contains("contenders is 0"), "{e}");
+        let e = WorkType::CachePipe { size_kb: 0, burst_iters: 1 }
+            .validate(2)
+            .unwrap_err();
+        assert!(e.contains("size_kb is 0"), "{e}");
+        let e = WorkType::FanOutCompute {
+            fan_out: 2,
+            cache_footprint_kb: 64,
+            operations: 0,
+            sleep_usec: 0,
+        }
+        .validate(3)
+        .unwrap_err();
+        assert!(e.contains("operations is 0"), "{e}");
+        assert_eq!(
+            WorkType::FutexFanOut { fan_out: usize::MAX, spin_iters: 1 }.worker_group_size(),
+            Some(usize::MAX)
+        );
+        assert!(WorkType::fan_out_compute().validate(10).is_ok());
+        assert!(WorkType::mutex_contention().validate(6).is_err());
     }
 }

@@ -127,8 +127,14 @@ pub(crate) fn spawn_container(
             let alive = move || getppid() == parent;
             match spawn_thread(&ctl2, launch, alive) {
                 Ok(j) => joins.push(j),
-                // The spawner sees this worker never become ready.
-                Err(e) => eprintln!("ktstr: pcomm container {}: {e}", gettid()),
+                // Stop the threads already started (they have not been
+                // started, so they return at once): the container then
+                // exits, and the spawner sees it end before all are ready.
+                Err(e) => {
+                    eprintln!("ktstr: pcomm container {}: {e}", gettid());
+                    ctl2.request_stop();
+                    break;
+                }
             }
         }
         for j in joins {

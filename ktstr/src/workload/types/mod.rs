@@ -11,10 +11,15 @@ use super::WorkType;
 
 pub(crate) mod cache;
 pub(crate) mod churn;
+pub(crate) mod contention;
 pub(crate) mod custom;
+pub(crate) mod fanout;
 pub(crate) mod fork_exit;
+pub(crate) mod futex;
+pub(crate) mod group;
 pub(crate) mod io;
 pub(crate) mod page_fault;
+pub(crate) mod pipe;
 pub(crate) mod sequence;
 pub(crate) mod spin;
 
@@ -26,6 +31,14 @@ pub(crate) trait Body: Send {
     /// Run until stopped. An `Err` ends the worker early with that message in
     /// `WorkerReport::error`.
     fn run(&mut self, w: &mut Worker) -> Result<(), String>;
+
+    /// The raw file descriptors this body owns (e.g. its pipe ends). In
+    /// Fork mode the spawner still holds the bodies not yet spawned when it
+    /// forks a worker; that child closes their descriptors, so each pipe end
+    /// lives only in its owner and a dead partner shows up as EOF/EPIPE.
+    fn owned_fds(&self) -> Vec<std::os::fd::RawFd> {
+        Vec::new()
+    }
 }
 
 /// One worker to be spawned: its body and seat.
@@ -104,7 +117,7 @@ pub(crate) struct Entry {
 }
 
 /// Every work type, in the order `ktstr list` prints them.
-pub(crate) const CATALOGUE: [Entry; 14] = [
+pub(crate) const CATALOGUE: [Entry; 20] = [
     spin::SPIN_WAIT,
     spin::MIXED,
     spin::YIELD_HEAVY,
@@ -118,6 +131,12 @@ pub(crate) const CATALOGUE: [Entry; 14] = [
     churn::AFFINITY_CHURN,
     churn::POLICY_CHURN,
     page_fault::PAGE_FAULT_CHURN,
+    pipe::PIPE_IO,
+    pipe::CACHE_PIPE,
+    futex::FUTEX_PING_PONG,
+    fanout::FUTEX_FAN_OUT,
+    fanout::FAN_OUT_COMPUTE,
+    contention::MUTEX_CONTENTION,
     custom::CUSTOM,
 ];
 

@@ -1,0 +1,229 @@
+//! [`BenchArgs`] and [`main`]: run both parts of the bench and print them.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use anyhow::anyhow;
+use serde::Serialize;
+
+use super::host::{loadavg, Host};
+use super::lifecycle::{self, CaseResult, LifecyclePlan};
+use super::overhead::{self, Overhead, OverheadPlan};
+use crate::Failure;
+
+/// Arguments of `ktstr bench`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct BenchArgs {
+    /// Print one JSON document instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    /// Shorter run (about 15 s instead of 30-60 s): 2 repeats instead of 3
+    /// and 0.5 s overhead rounds instead of 2 s.
+    #[arg(long)]
+    pub quick: bool,
+    /// Measure each figure this many times and report the median and the
+    /// range [default: 3, or 2 with --quick] (the overhead part runs at
+    /// least 2 rounds, to alternate).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub repeat: Option<u32>,
+}
+
+/// The settings a run used, as they appear in the JSON.
+#[derive(Debug, Serialize)]
+struct Settings {
+    /// `--quick` was given.
+    quick: bool,
+    /// Repeats of every lifecycle case.
+    repeat: usize,
+    /// When the lifecycle stop run stops, in ms after `start()`.
+    stop_after_ms: u64,
+    /// How long a lifecycle start run waits for every worker to run, in ms.
+    start_timeout_ms: u64,
+    /// Rounds of the overhead part.
+    overhead_rounds: usize,
+    /// Seconds each side of an overhead round runs.
+    overhead_run_s: f64,
+}
+
+/// The whole result, as printed with `--json`.
+#[derive(Debug, Serialize)]
+struct Report {
+    /// The machine.
+    host: Host,
+    /// [`NOISE_NOTE`].
+    note: &'static str,
+    /// How the bench ran.
+    settings: Settings,
+    /// One entry per lifecycle table row.
+    lifecycle: Vec<CaseResult>,
+    /// The telemetry-overhead rounds and ratios.
+    overhead: Overhead,
+    /// Lost reports: the engine failed (exit code 1). Empty when all is well.
+    problems: Vec<String>,
+    /// Workers that had not run by the start timeout (the machine may just
+    /// be overloaded). Empty when all is well.
+    warnings: Vec<String>,
+    /// Wall time of the whole bench, in seconds.
+    elapsed_s: f64,
+}
+
+/// The caveat printed under the host line.
+const NOISE_NOTE: &str = "figures come from a shared, noisy machine (other jobs use the same \
+     CPUs at the same time): compare medians, expect outliers, and do not read small \
+     differences as real";
+
+/// What the design records of the older upstream engine, for comparison.
+const UPSTREAM: &str = "upstream 0.4.x on this machine (DESIGN.md): spawn 150-190 us/worker, \
+     start of 512 workers up to 970 ms, 13-26 % of reports lost at 128-512 workers \
+     stopped 200 ms after start";
+
+/// Run `ktstr bench`.
+pub(crate) fn main(args: BenchArgs) -> Result<(), Failure> {
+    let began = Instant::now();
+    let mut host = Host::probe();
+    let repeat = args.repeat.unwrap_or(if args.quick { 2 } else { 3 }) as usize;
+    let life = LifecyclePlan {
+        repeat,
+        run_for: Duration::from_millis(200),
+        start_timeout: Duration::from_secs(10),
+    };
+    let over = OverheadPlan {
+        rounds: repeat.max(2),
+        run_for: Duration::from_millis(if args.quick { 500 } else { 2000 }),
+        cpu: host.bench_cpu()?,
+    };
+    let settings = Settings {
+        quick: args.quick,
+        repeat,
+        stop_after_ms: life.run_for.as_millis() as u64,
+        start_timeout_ms: life.start_timeout.as_millis() as u64,
+        overhead_rounds: over.rounds,
+        overhead_run_s: over.run_for.as_secs_f64(),
+    };
+    if !args.json {
+        print_header(&host, &settings);
+    }
+
+    let chatty = std::io::stderr().is_terminal();
+    let lifecycle = lifecycle::run(&life, |phase, rep| {
+        if chatty {
+            eprintln!(
+                "bench: lifecycle, phase {}/{}, repeat {}/{}",
+                phase + 1,
+                lifecycle::PHASES.len(),
+                rep + 1,
+                life.repeat
+            );
+        }
+    })?;
+    if !args.json {
+        println!(
+            "\n1. Engine lifecycle: SpinWait workers, median (min-max) over {repeat} repeat(s)"
+        );
+        lifecycle::print(&lifecycle, &life);
+        println!("  {UPSTREAM}");
+    }
+
+    let overhead = overhead::run(&over, |round| {
+        if chatty {
+            eprintln!("bench: overhead, round {}/{}", round + 1, over.rounds);
+        }
+    })?;
+    if !args.json {
+        println!(
+            "\n2. Telemetry overhead: 1 SpinWait worker (Fork, Affinity::Fixed CPU {cpu}) vs a bare \
+             spin_burst(1024) loop (thread pinned to CPU {cpu}), {s:.1} s each, one after the other",
+            cpu = over.cpu,
+            s = over.run_for.as_secs_f64()
+        );
+        overhead::print(&overhead);
+    }
+
+    host.loadavg_after = loadavg();
+    let problems = lifecycle::problems(&lifecycle);
+    let warnings = lifecycle::warnings(&lifecycle, &life);
+    let elapsed_s = began.elapsed().as_secs_f64();
+    if args.json {
+        for w in &warnings {
+            eprintln!("warning: {w}");
+        }
+        let report = Report {
+            host,
+            note: NOISE_NOTE,
+            settings,
+            lifecycle,
+            overhead,
+            problems: problems.clone(),
+            warnings,
+            elapsed_s,
+        };
+        let text = serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?;
+        println!("{text}");
+    } else {
+        println!(
+            "\nload average after: {}; bench took {elapsed_s:.1} s",
+            host.loadavg_after.as_deref().unwrap_or("?")
+        );
+        print_problems(&problems, &warnings);
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Runtime(anyhow!(
+            "the engine failed {} check(s): {}",
+            problems.len(),
+            problems.join(" | ")
+        )))
+    }
+}
+
+/// Print the host line, the noise note and the settings.
+fn print_header(host: &Host, s: &Settings) {
+    println!("ktstr bench: workload engine benchmark");
+    println!(
+        "host: {} ({}), {}, {} CPUs online ({}), {} allowed ({}); load average {}",
+        host.kernel,
+        host.kernel_build,
+        host.cpu_model.as_deref().unwrap_or("unknown CPU"),
+        host.online_cpus.len(),
+        host.online_cpus,
+        host.allowed_cpus.len(),
+        host.allowed_cpus,
+        host.loadavg_before.as_deref().unwrap_or("?"),
+    );
+    println!("note: {NOISE_NOTE}.");
+    println!(
+        "settings: {} repeat(s){}, stop run stops {} ms after start(), overhead {} rounds x 2 x {:.1} s",
+        s.repeat,
+        if s.quick { " (--quick)" } else { "" },
+        s.stop_after_ms,
+        s.overhead_rounds,
+        s.overhead_run_s,
+    );
+}
+
+/// Print the verdict on the reports, then any problem or warning in a
+/// block that cannot be missed.
+fn print_problems(problems: &[String], warnings: &[String]) {
+    if problems.is_empty() {
+        println!("reports: every report came back real: OK");
+    }
+    if problems.is_empty() && warnings.is_empty() {
+        return;
+    }
+    let bar = "!".repeat(72);
+    println!("\n{bar}");
+    if !problems.is_empty() {
+        println!("!!! ENGINE PROBLEMS ({}):", problems.len());
+        for p in problems {
+            println!("!!!   {p}");
+        }
+    }
+    if !warnings.is_empty() {
+        println!("!!! WARNINGS ({}):", warnings.len());
+        for w in warnings {
+            println!("!!!   {w}");
+        }
+    }
+    println!("{bar}");
+}

@@ -1,0 +1,23 @@
+//! `ktstr bench`: benchmark the workload engine itself.
+//!
+//! Two measurements, in one run:
+//!
+//! 1. **Lifecycle** ([`lifecycle`]): what spawning, starting and collecting
+//!    `SpinWait` workers costs, in Fork mode at 2, 16, 128 and 512 workers
+//!    and in Thread mode at 2 and 512, and whether every report comes back.
+//! 2. **Telemetry overhead** ([`overhead`]): the work rate of one pinned
+//!    engine worker against a bare `spin_burst` loop on the same CPU.
+//!
+//! The main type here is [`BenchArgs`]; [`main`] runs both parts and
+//! prints a table (or JSON with `--json`). The host header comes from
+//! [`host`], the median/min/max statistics from [`stats`], the column
+//! layout from [`table`].
+
+mod cli;
+mod host;
+mod lifecycle;
+mod overhead;
+mod stats;
+mod table;
+
+pub(crate) use cli::{main, BenchArgs};

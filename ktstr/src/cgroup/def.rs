@@ -1,0 +1,513 @@
+//! Declarative layouts: [`CgroupDef`] (one cgroup and its workers),
+//! [`CpusetSpec`] (its CPUs, relative to the topology), [`AffinityKind`]
+//! (how its workers are pinned inside it) and [`Setup`] (a whole layout,
+//! applied in one call).
+//!
+//! `Setup::apply` checks every definition before it creates anything, then
+//! creates and configures every cgroup, spawns each definition's workers
+//! (blocked), moves them in (Fork workers through `cgroup.procs`, Thread
+//! workers through `cgroup.threads` / v1 `tasks`) and only then starts
+//! them all, so no worker does any work outside its cgroup.
+
+use super::knobs::{CpuMax, CPU_WEIGHT_MAX, CPU_WEIGHT_MIN};
+use super::name::validate_name;
+use super::{CgroupError, CgroupGroup, CgroupManager};
+use crate::cpuset::CpuSet;
+use crate::topology::{TestTopology, TopologyError};
+use crate::workload::{Affinity, CloneMode, WorkType, WorkerReport, WorkloadConfig, WorkloadHandle};
+
+/// A cgroup's CPUs, described relative to the topology and resolved with
+/// [`CpusetSpec::resolve`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum CpusetSpec {
+    /// Exactly these CPUs (each must exist).
+    Exact(CpuSet),
+    /// Share `index` of `of` disjoint shares of the usable CPUs
+    /// ([`TestTopology::disjoint_share`]).
+    Disjoint {
+        /// Which share.
+        index: usize,
+        /// How many shares.
+        of: usize,
+    },
+    /// Share `index` of `of` shares that overlap their neighbours by
+    /// `frac` of a share ([`TestTopology::overlapping_share`]).
+    Overlap {
+        /// Which share.
+        index: usize,
+        /// How many shares.
+        of: usize,
+        /// Overlap per side, as a fraction of a share (0.0..=1.0).
+        frac: f64,
+    },
+    /// The CPUs of LLC `i` ([`TestTopology::llc_aligned`]).
+    Llc(usize),
+    /// The CPUs of NUMA node `n`; the cgroup's `cpuset.mems` is set to `n`
+    /// too ([`TestTopology::numa_aligned`]).
+    Numa(usize),
+}
+
+impl CpusetSpec {
+    /// Exactly `cpus`.
+    pub fn exact(cpus: impl IntoIterator<Item = usize>) -> CpusetSpec {
+        CpusetSpec::Exact(cpus.into_iter().collect())
+    }
+
+    /// Share `index` of `of` disjoint shares.
+    pub fn disjoint(index: usize, of: usize) -> CpusetSpec {
+        CpusetSpec::Disjoint { index, of }
+    }
+
+    /// Share `index` of `of` overlapping shares.
+    pub fn overlap(index: usize, of: usize, frac: f64) -> CpusetSpec {
+        CpusetSpec::Overlap { index, of, frac }
+    }
+
+    /// LLC `i`.
+    pub fn llc(i: usize) -> CpusetSpec {
+        CpusetSpec::Llc(i)
+    }
+
+    /// NUMA node `n`.
+    pub fn numa(n: usize) -> CpusetSpec {
+        CpusetSpec::Numa(n)
+    }
+
+    /// The CPUs on `topo`: never empty, never unknown CPUs.
+    pub fn resolve(&self, topo: &TestTopology) -> Result<CpuSet, TopologyError> {
+        let cpus = match self {
+            CpusetSpec::Exact(s) => s.clone(),
+            CpusetSpec::Disjoint { index, of } => topo.disjoint_share(*index, *of)?,
+            CpusetSpec::Overlap { index, of, frac } => topo.overlapping_share(*index, *of, *frac)?,
+            CpusetSpec::Llc(i) => topo.llc_aligned(*i)?,
+            CpusetSpec::Numa(n) => topo.numa_aligned(*n)?,
+        };
+        topo.check_cpuset(&cpus)?;
+        Ok(cpus)
+    }
+}
+
+/// How a definition's workers are pinned inside their cgroup. The pool is
+/// the cgroup's CPUs, or every CPU when it has no cpuset.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AffinityKind {
+    /// No mask: workers run anywhere in the cgroup's cpuset.
+    #[default]
+    Inherit,
+    /// Each worker pinned to one CPU of the pool, round-robin.
+    SingleCpu,
+    /// Every worker pinned to the pool's part of the LLC that shares the
+    /// most CPUs with the pool (the lowest such LLC on a tie).
+    LlcAligned,
+    /// Every worker pinned to this set (intersected with the cgroup's
+    /// cpuset when it has one; an empty intersection is an error).
+    Exact(CpuSet),
+}
+
+impl AffinityKind {
+    /// The engine's per-worker affinity for a cgroup with `cpuset`.
+    pub fn resolve(&self, cpuset: Option<&CpuSet>, topo: &TestTopology) -> Result<Affinity, String> {
+        let pool = cpuset.unwrap_or(topo.all_cpus());
+        Ok(match self {
+            AffinityKind::Inherit => Affinity::Inherit,
+            AffinityKind::SingleCpu => Affinity::Spread(pool.clone()),
+            AffinityKind::LlcAligned => {
+                let best = topo
+                    .llcs()
+                    .iter()
+                    .map(|l| l.cpus().intersection(pool))
+                    .fold(CpuSet::new(), |best, s| if s.len() > best.len() { s } else { best });
+                if best.is_empty() {
+                    return Err(format!("no LLC holds any of the CPUs {pool}"));
+                }
+                Affinity::Fixed(best)
+            }
+            AffinityKind::Exact(set) => {
+                let s = match cpuset {
+                    Some(c) => set.intersection(c),
+                    None => set.clone(),
+                };
+                if s.is_empty() {
+                    return Err(format!("affinity {set} shares no CPU with the cgroup's cpuset {pool}"));
+                }
+                Affinity::Fixed(s)
+            }
+        })
+    }
+}
+
+/// One cgroup and the workers to run in it. Build with
+/// [`CgroupDef::named`] and the `with_*` setters; there is deliberately no
+/// `Default` (every cgroup needs a name).
+///
+/// Defaults: no cpuset (the run's CPUs), weight and bandwidth untouched,
+/// 1 [`WorkType::SpinWait`] worker, [`CloneMode::Fork`],
+/// [`AffinityKind::Inherit`].
+#[derive(Clone, Debug)]
+pub struct CgroupDef {
+    name: String,
+    cpuset: Option<CpusetSpec>,
+    weight: Option<u32>,
+    max: Option<CpuMax>,
+    workers: usize,
+    work_type: WorkType,
+    clone_mode: CloneMode,
+    affinity: AffinityKind,
+}
+
+impl CgroupDef {
+    /// A definition of cgroup `name` (relative to the run's parent; nested
+    /// names like `a/b` are allowed).
+    pub fn named(name: impl Into<String>) -> CgroupDef {
+        CgroupDef {
+            name: name.into(),
+            cpuset: None,
+            weight: None,
+            max: None,
+            workers: 1,
+            work_type: WorkType::SpinWait,
+            clone_mode: CloneMode::Fork,
+            affinity: AffinityKind::Inherit,
+        }
+    }
+
+    /// Restrict the cgroup to `spec`'s CPUs. Default: none.
+    pub fn with_cpuset(mut self, spec: CpusetSpec) -> CgroupDef {
+        self.cpuset = Some(spec);
+        self
+    }
+
+    /// Set the CPU weight (1..=10000). Default: untouched (100).
+    pub fn with_weight(mut self, weight: u32) -> CgroupDef {
+        self.weight = Some(weight);
+        self
+    }
+
+    /// Limit CPU bandwidth. Default: untouched (unlimited).
+    pub fn with_max(mut self, max: CpuMax) -> CgroupDef {
+        self.max = Some(max);
+        self
+    }
+
+    /// Number of workers (at least 1). Default: 1.
+    pub fn with_workers(mut self, n: usize) -> CgroupDef {
+        self.workers = n;
+        self
+    }
+
+    /// What the workers do. Default: `SpinWait`.
+    pub fn with_work_type(mut self, work_type: WorkType) -> CgroupDef {
+        self.work_type = work_type;
+        self
+    }
+
+    /// Processes or threads. Default: `Fork`.
+    pub fn with_clone_mode(mut self, mode: CloneMode) -> CgroupDef {
+        self.clone_mode = mode;
+        self
+    }
+
+    /// How workers are pinned inside the cgroup. Default: `Inherit`.
+    pub fn with_affinity(mut self, kind: AffinityKind) -> CgroupDef {
+        self.affinity = kind;
+        self
+    }
+
+    /// The cgroup name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The cpuset spec, if any.
+    pub fn cpuset(&self) -> Option<&CpusetSpec> {
+        self.cpuset.as_ref()
+    }
+
+    /// The weight, if set.
+    pub fn weight(&self) -> Option<u32> {
+        self.weight
+    }
+
+    /// The bandwidth limit, if set.
+    pub fn max(&self) -> Option<CpuMax> {
+        self.max
+    }
+
+    /// The number of workers.
+    pub fn workers(&self) -> usize {
+        self.workers
+    }
+
+    /// The work type.
+    pub fn work_type(&self) -> &WorkType {
+        &self.work_type
+    }
+
+    /// The clone mode.
+    pub fn clone_mode(&self) -> CloneMode {
+        self.clone_mode
+    }
+
+    /// The affinity kind.
+    pub fn affinity(&self) -> &AffinityKind {
+        &self.affinity
+    }
+}
+
+/// A layout of cgroups and workers, applied with [`Setup::apply`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Setup {
+    /// These cgroups, created in order.
+    Defs(Vec<CgroupDef>),
+}
+
+impl From<Vec<CgroupDef>> for Setup {
+    fn from(defs: Vec<CgroupDef>) -> Setup {
+        Setup::Defs(defs)
+    }
+}
+
+/// What [`Setup::apply`] built: the started workloads, one per definition
+/// in order, and the group that removes the cgroups. Fields drop in order,
+/// so the workers die before their cgroups are removed.
+#[must_use = "dropping an AppliedSetup kills its workers and removes its cgroups"]
+#[derive(Debug)]
+pub struct AppliedSetup<'m> {
+    /// The definitions' names, aligned with `handles`.
+    pub names: Vec<String>,
+    /// One started workload per definition.
+    pub handles: Vec<WorkloadHandle>,
+    /// The cgroups.
+    pub group: CgroupGroup<'m>,
+}
+
+impl AppliedSetup<'_> {
+    /// Stop every workload and collect its reports (per definition, in
+    /// order), then remove the cgroups.
+    pub fn stop_and_collect(self) -> Vec<(String, Vec<WorkerReport>)> {
+        let AppliedSetup { names, handles, group } = self;
+        let out = names
+            .into_iter()
+            .zip(handles)
+            .map(|(n, h)| (n, h.stop_and_collect()))
+            .collect();
+        drop(group);
+        out
+    }
+}
+
+/// A definition checked against the topology, ready to create.
+struct Plan<'d> {
+    def: &'d CgroupDef,
+    cpus: Option<CpuSet>,
+    config: WorkloadConfig,
+}
+
+fn plan<'d>(def: &'d CgroupDef, topo: &TestTopology) -> Result<Plan<'d>, CgroupError> {
+    let bad = |reason: String| CgroupError::Def {
+        name: def.name.clone(),
+        reason,
+    };
+    validate_name(&def.name)?;
+    if def.workers == 0 {
+        return Err(bad("0 workers: a cgroup definition needs at least 1 (checks over no reports pass vacuously)".into()));
+    }
+    if let Some(w) = def.weight.filter(|w| !(CPU_WEIGHT_MIN..=CPU_WEIGHT_MAX).contains(w)) {
+        return Err(bad(format!("cpu weight {w} is outside {CPU_WEIGHT_MIN}..={CPU_WEIGHT_MAX}")));
+    }
+    if let Some(Err(e)) = def.max.map(|m| m.check()) {
+        return Err(bad(format!("cpu max: {e}")));
+    }
+    let cpus = match &def.cpuset {
+        Some(spec) => Some(spec.resolve(topo).map_err(|e| bad(format!("cpuset {spec:?}: {e}")))?),
+        None => None,
+    };
+    let affinity = def.affinity.resolve(cpus.as_ref(), topo).map_err(bad)?;
+    let config = WorkloadConfig {
+        num_workers: def.workers,
+        work_type: def.work_type.clone(),
+        clone_mode: def.clone_mode,
+        affinity,
+        ..Default::default()
+    };
+    config.validate().map_err(|e| bad(e.to_string()))?;
+    Ok(Plan { def, cpus, config })
+}
+
+impl Setup {
+    /// The definitions.
+    pub fn defs(&self) -> &[CgroupDef] {
+        match self {
+            Setup::Defs(d) => d,
+        }
+    }
+
+    /// Whether there is nothing to create.
+    pub fn is_empty(&self) -> bool {
+        self.defs().is_empty()
+    }
+
+    /// Create every cgroup, spawn every definition's workers, move them in
+    /// and start them; see the module doc.
+    ///
+    /// Every definition is checked first (name, duplicates, worker count,
+    /// weight, max, cpuset against `topo`, affinity, workload config), so
+    /// a bad one creates nothing. A failure later removes everything made
+    /// so far: workers are killed, cgroups removed.
+    pub fn apply<'m>(
+        &self,
+        mgr: &'m CgroupManager,
+        topo: &TestTopology,
+    ) -> crate::Result<AppliedSetup<'m>> {
+        let defs = self.defs();
+        for (i, d) in defs.iter().enumerate() {
+            if defs[..i].iter().any(|e| e.name == d.name) {
+                return Err(CgroupError::Def {
+                    name: d.name.clone(),
+                    reason: "two definitions use this name".into(),
+                }
+                .into());
+            }
+        }
+        let plans = defs.iter().map(|d| plan(d, topo)).collect::<Result<Vec<_>, _>>()?;
+        let mut group = CgroupGroup::new(mgr);
+        for p in &plans {
+            let name = p.def.name();
+            group.add_cgroup_no_cpuset(name)?;
+            if let Some(cpus) = &p.cpus {
+                mgr.set_cpuset(name, cpus)?;
+            }
+            if let Some(CpusetSpec::Numa(n)) = p.def.cpuset() {
+                mgr.set_cpuset_mems(name, &[*n].into())?;
+            }
+            if let Some(w) = p.def.weight() {
+                mgr.set_cpu_weight(name, w)?;
+            }
+            if let Some(m) = p.def.max() {
+                mgr.set_cpu_max(name, m)?;
+            }
+        }
+        // Declared after `group`, so on an error the workers die first.
+        let mut handles: Vec<WorkloadHandle> = Vec::with_capacity(plans.len());
+        for p in &plans {
+            let name = p.def.name();
+            let handle = WorkloadHandle::spawn(&p.config)?;
+            match p.config.clone_mode {
+                CloneMode::Thread if handle.container_pid().is_none() => {
+                    mgr.move_threads(name, &handle.worker_pids())?
+                }
+                _ => mgr.move_tasks(name, &handle.worker_pids_for_cgroup_procs()?)?,
+            }
+            handles.push(handle);
+        }
+        for h in &mut handles {
+            h.start();
+        }
+        Ok(AppliedSetup {
+            names: plans.iter().map(|p| p.def.name.clone()).collect(),
+            handles,
+            group,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::super::test_helpers::{FakeFs, Flavour};
+    use super::*;
+
+    fn s(t: &str) -> CpuSet {
+        t.parse().unwrap()
+    }
+
+    #[test]
+    fn cgroup_cpuset_specs_resolve_against_the_topology() {
+        let t = TestTopology::synthetic(16, 4, true, 2).unwrap(); // usable 0-14
+        assert_eq!(CpusetSpec::exact([1, 2, 3]).resolve(&t).unwrap(), s("1-3"));
+        assert_eq!(CpusetSpec::disjoint(0, 2).resolve(&t).unwrap(), s("0-6"));
+        assert_eq!(CpusetSpec::disjoint(1, 2).resolve(&t).unwrap(), s("7-14"));
+        assert_eq!(CpusetSpec::overlap(1, 2, 0.5).resolve(&t).unwrap(), s("3-14"));
+        assert_eq!(CpusetSpec::llc(2).resolve(&t).unwrap(), s("8-11"));
+        assert_eq!(CpusetSpec::numa(1).resolve(&t).unwrap(), s("8-15"));
+        for (bad, want) in [
+            (CpusetSpec::exact([]), "empty cpuset"),
+            (CpusetSpec::exact([3, 16]), "CPU(s) 16 do not exist"),
+            (CpusetSpec::disjoint(0, 0), "at least 1"),
+            (CpusetSpec::disjoint(2, 2), "index 2"),
+            (CpusetSpec::disjoint(0, 16), "16 shares need at least 16"),
+            (CpusetSpec::overlap(0, 2, 2.0), "0.0..=1.0"),
+            (CpusetSpec::llc(4), "4 LLC(s)"),
+            (CpusetSpec::numa(2), "node(s) 0-1"),
+        ] {
+            let e = bad.resolve(&t).unwrap_err().to_string();
+            assert!(e.contains(want), "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn cgroup_affinity_kinds_resolve_within_the_cpuset() {
+        let t = TestTopology::synthetic(8, 2, false, 1).unwrap();
+        let cg = s("2-5");
+        let r = |k: AffinityKind, c: Option<&CpuSet>| k.resolve(c, &t);
+        assert_eq!(r(AffinityKind::Inherit, Some(&cg)).unwrap(), Affinity::Inherit);
+        assert_eq!(r(AffinityKind::SingleCpu, Some(&cg)).unwrap(), Affinity::Spread(cg.clone()));
+        assert_eq!(r(AffinityKind::SingleCpu, None).unwrap(), Affinity::Spread(s("0-7")));
+        // LLC 0 holds 2-3, LLC 1 holds 4-5: a tie keeps the lower LLC.
+        assert_eq!(r(AffinityKind::LlcAligned, Some(&cg)).unwrap(), Affinity::Fixed(s("2-3")));
+        assert_eq!(r(AffinityKind::LlcAligned, Some(&s("3-6"))).unwrap(), Affinity::Fixed(s("4-6")));
+        assert_eq!(r(AffinityKind::Exact(s("0-3")), Some(&cg)).unwrap(), Affinity::Fixed(s("2-3")));
+        assert_eq!(r(AffinityKind::Exact(s("0-3")), None).unwrap(), Affinity::Fixed(s("0-3")));
+        let e = r(AffinityKind::Exact(s("6-7")), Some(&cg)).unwrap_err();
+        assert!(e.contains("shares no CPU"), "{e}");
+    }
+
+    #[test]
+    fn cgroup_def_builder_sets_one_field_each() {
+        let d = CgroupDef::named("web")
+            .with_cpuset(CpusetSpec::disjoint(0, 2))
+            .with_weight(300)
+            .with_max(CpuMax::cpus(0.5))
+            .with_workers(4)
+            .with_work_type(WorkType::Mixed)
+            .with_clone_mode(CloneMode::Thread)
+            .with_affinity(AffinityKind::SingleCpu);
+        assert_eq!(d.name(), "web");
+        assert_eq!(d.cpuset(), Some(&CpusetSpec::disjoint(0, 2)));
+        assert_eq!((d.weight(), d.max(), d.workers()), (Some(300), Some(CpuMax::new(50_000, 100_000)), 4));
+        assert_eq!(d.work_type().name(), "Mixed");
+        assert_eq!(d.clone_mode(), CloneMode::Thread);
+        assert_eq!(d.affinity(), &AffinityKind::SingleCpu);
+        let plain = CgroupDef::named("x");
+        assert_eq!((plain.workers(), plain.clone_mode(), plain.cpuset()), (1, CloneMode::Fork, None));
+        assert!(Setup::from(vec![]).is_empty());
+    }
+
+    #[test]
+    fn cgroup_setup_with_a_bad_definition_creates_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (fs, h) = FakeFs::new(tmp.path(), Flavour::V1, "0-3");
+        let mgr = CgroupManager::open(fs.clone(), h, Duration::from_secs(2)).unwrap();
+        let topo = TestTopology::synthetic(4, 1, false, 1).unwrap();
+        let good = CgroupDef::named("good");
+        for (bad, want) in [
+            (CgroupDef::named("a/../b"), "leave the cgroup"),
+            (CgroupDef::named("z").with_workers(0), "0 workers"),
+            (CgroupDef::named("z").with_weight(0), "cpu weight 0"),
+            (CgroupDef::named("z").with_max(CpuMax::new(1, 1)), "cpu max"),
+            (CgroupDef::named("z").with_cpuset(CpusetSpec::llc(3)), "1 LLC(s)"),
+            (CgroupDef::named("z").with_cpuset(CpusetSpec::exact([9])), "CPU(s) 9"),
+            (CgroupDef::named("good"), "two definitions use this name"),
+        ] {
+            fs.clear_log();
+            let setup = Setup::Defs(vec![good.clone(), bad]);
+            let e = setup.apply(&mgr, &topo).unwrap_err().to_string();
+            assert!(e.contains(want), "{e}");
+            assert!(fs.log().is_empty(), "{want}: {:#?}", fs.log());
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! The child side: run the one test named in `KTSTR_CHILD_TEST` and write
+//! its [`TestOutcome`] to the result pipe (fd 3).
+
+use std::io::Write;
+use std::os::fd::FromRawFd;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use super::{Ctx, TestEntry, TestOutcome};
+
+/// The environment variable that turns a test binary into a test child.
+pub(crate) const ENV_TEST: &str = "KTSTR_CHILD_TEST";
+/// The fd the child writes its outcome to.
+pub(crate) const RESULT_FD: i32 = 3;
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic with a non-string payload".into())
+}
+
+/// Run `entry` in this process and produce its outcome.
+pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
+    let mut ctx = Ctx::new(entry);
+    let t = Instant::now();
+    let result = catch_unwind(AssertUnwindSafe(|| (entry.func)(&mut ctx)));
+    let body_ns = t.elapsed().as_nanos() as u64;
+    let (groups, verdicts) = ctx.take_record();
+    // Dropping the context tears down whatever it set up (cgroups) before
+    // the outcome is reported.
+    drop(ctx);
+    let checks_passed = verdicts.iter().all(|v| v.passed());
+    let (passed, error, panicked) = match result {
+        Ok(Ok(())) => (checks_passed, None, false),
+        Ok(Err(e)) => (false, Some(format!("{e:#}")), false),
+        Err(p) => (false, Some(format!("panicked: {}", panic_text(&*p))), true),
+    };
+    TestOutcome {
+        passed,
+        error,
+        panicked,
+        verdicts,
+        groups,
+        body_ns,
+    }
+}
+
+/// Child main: run the test called `name`, report on fd 3.
+pub(crate) fn run_child(name: &str) -> ExitCode {
+    let Some(entry) = super::run::entries().into_iter().find(|e| e.full_name() == name) else {
+        eprintln!("ktstr: this binary has no test named {name:?}");
+        return ExitCode::from(2);
+    };
+    let outcome = run_entry(entry);
+    // SAFETY: the supervisor dup2'd the write end of the result pipe to fd
+    // 3 before exec; nothing else in this process owns fd 3.
+    let mut pipe = unsafe { std::fs::File::from_raw_fd(RESULT_FD) };
+    match serde_json::to_vec(&outcome) {
+        Ok(bytes) => {
+            if let Err(e) = pipe.write_all(&bytes) {
+                eprintln!("ktstr: cannot send the test outcome to the supervisor: {e}");
+                return ExitCode::from(3);
+            }
+        }
+        Err(e) => {
+            eprintln!("ktstr: cannot encode the test outcome: {e}");
+            return ExitCode::from(3);
+        }
+    }
+    ExitCode::SUCCESS
+}

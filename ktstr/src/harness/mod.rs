@@ -1,0 +1,36 @@
+//! The test harness: `#[ktstr::test]` registers a [`TestEntry`];
+//! `ktstr::main!()` (or [`run_tests`]) lists and filters the entries like
+//! libtest and runs each in a supervised child process, judging it by what
+//! its body returns and by the checks over its workers' reports.
+//!
+//! How a run works:
+//!
+//! ```text
+//!  cargo test / nextest         the test binary (parent)            child (same binary)
+//!  ───────────────────►  parse libtest args (libtest-mimic)
+//!                        for each selected test:
+//!                          re-exec self with KTSTR_CHILD_TEST ───► run the one body with a Ctx
+//!                          capture stdout/stderr, enforce timeout    write TestOutcome to fd 3
+//!                          read the outcome ◄──────────────────────  exit
+//!                          judge, print, write target/ktstr/<bin>/<test>.json
+//! ```
+//!
+//! The child runs in its own process group; a hang, crash, `exit()` or a
+//! flood of output is that test's failure with the reason, and the next
+//! test runs normally.
+
+mod child;
+mod ctx;
+mod entry;
+mod outcome;
+mod record;
+mod requirements;
+mod run;
+mod supervise;
+
+pub use ctx::{Ctx, CtxCheck};
+pub use entry::{
+    CpusetLayout, Requirements, TestEntry, TestFn, ThresholdOverrides, WorkloadSpec,
+};
+pub use outcome::TestOutcome;
+pub use run::run_tests;

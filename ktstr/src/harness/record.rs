@@ -1,0 +1,206 @@
+//! What a finished test leaves behind: the failure message libtest prints
+//! (reason, failed checks, a stats block, captured output, a repro line),
+//! and the JSON record under `target/ktstr/<binary>/<test>.json`.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::supervise::Supervised;
+use super::TestEntry;
+use crate::check::ReportGroup;
+use crate::stats::Percentiles;
+
+/// The binary's name without cargo's `-<hash>` suffix.
+pub(crate) fn binary_name() -> String {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let stem = exe
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "tests".into());
+    match stem.rsplit_once('-') {
+        Some((name, hash)) if hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()) => {
+            name.to_string()
+        }
+        _ => stem,
+    }
+}
+
+/// Where records go: `$KTSTR_OUTPUT_DIR`, else the cargo target directory
+/// the binary was built in (the nearest ancestor holding cargo's
+/// `CACHEDIR.TAG`), else the temp dir; then `ktstr/<binary>`.
+pub(crate) fn record_dir() -> PathBuf {
+    let base = std::env::var_os("KTSTR_OUTPUT_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let exe = std::env::current_exe().ok()?;
+            exe.ancestors()
+                .skip(1)
+                .find(|d| d.join("CACHEDIR.TAG").is_file())
+                .map(PathBuf::from)
+        })
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("ktstr").join(binary_name())
+}
+
+/// The command that reruns one test.
+pub(crate) fn repro_line(name: &str) -> String {
+    let exe = std::env::current_exe().unwrap_or_default();
+    format!("{} --exact {name} --nocapture", exe.display())
+}
+
+/// A short per-group stats block.
+pub(crate) fn stats_block(groups: &[ReportGroup]) -> String {
+    let mut s = String::new();
+    for g in groups {
+        let live: Vec<_> = g.reports.iter().filter(|r| !r.sentinel).collect();
+        let shares: Vec<f64> = live
+            .iter()
+            .map(|r| 100.0 * r.cpu_time_ns as f64 / r.wall_time_ns.max(1) as f64)
+            .collect();
+        let lo = shares.iter().cloned().fold(f64::INFINITY, f64::min);
+        let hi = shares.iter().cloned().fold(0.0, f64::max);
+        let gap = live.iter().map(|r| r.max_gap_ns).max().unwrap_or(0);
+        let migrations: u64 = live.iter().map(|r| r.migrations).sum();
+        let units: u64 = live.iter().map(|r| r.work_units).sum();
+        let mut samples: Vec<u64> = live
+            .iter()
+            .flat_map(|r| r.wake_latency.samples.iter().copied())
+            .collect();
+        samples.sort_unstable();
+        let lat = Percentiles::of(&samples)
+            .map(|p| format!(", wake p50 {:.1} µs p99 {:.1} µs", p.p50 as f64 / 1e3, p.p99 as f64 / 1e3))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  {}: {} workers ({} reported), {} units, CPU share {:.1}-{:.1}%, worst gap {:.1} ms, {} migrations{}",
+            g.name,
+            g.reports.len(),
+            live.len(),
+            units,
+            if lo.is_finite() { lo } else { 0.0 },
+            hi,
+            gap as f64 / 1e6,
+            migrations,
+            lat
+        );
+    }
+    s
+}
+
+/// The message shown for a failed test.
+pub(crate) fn failure_message(name: &str, reason: &str, sup: &Supervised, nocapture: bool) -> String {
+    let mut s = format!("{reason}\n");
+    if let Ok(o) = &sup.outcome {
+        for v in &o.verdicts {
+            for f in v.failures() {
+                let _ = writeln!(s, "  check {:?} failed: {}", f.kind, f.message);
+            }
+        }
+        if !o.groups.is_empty() {
+            let _ = write!(s, "\n--- stats ---\n{}", stats_block(&o.groups));
+        }
+    }
+    if !nocapture && sup.output.total > 0 {
+        let _ = write!(s, "\n--- output ---\n{}", sup.output.text());
+        if !s.ends_with('\n') {
+            s.push('\n');
+        }
+    }
+    let _ = write!(s, "\nrerun: {}", repro_line(name));
+    s
+}
+
+#[derive(Serialize)]
+struct Record<'a> {
+    test: String,
+    binary: String,
+    result: &'a str,
+    reason: Option<&'a str>,
+    config: Config<'a>,
+    outcome: Option<&'a super::TestOutcome>,
+    faults: &'a [String],
+    elapsed_ns: u64,
+    host: Host,
+    repro: String,
+}
+
+#[derive(Serialize)]
+struct Config<'a> {
+    workers: usize,
+    work_type: String,
+    clone_mode: crate::workload::CloneMode,
+    duration_ns: u64,
+    cgroups: usize,
+    cpusets: super::CpusetLayout,
+    thresholds: &'a super::ThresholdOverrides,
+    requires: super::Requirements,
+    should_fail: bool,
+    scheduler: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Host {
+    kernel: String,
+    online_cpus: String,
+}
+
+fn host() -> Host {
+    let u = nix::sys::utsname::uname().ok();
+    Host {
+        kernel: u
+            .map(|u| u.release().to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        online_cpus: crate::cpuset::CpuSet::online().to_string(),
+    }
+}
+
+/// Write the JSON record of a finished test; returns its path. Failures to
+/// write are reported on stderr and do not change the verdict.
+pub(crate) fn write_record(
+    entry: &TestEntry,
+    result: &str,
+    reason: Option<&str>,
+    sup: &Supervised,
+) -> Option<PathBuf> {
+    let name = entry.full_name();
+    let w = &entry.workload;
+    let rec = Record {
+        test: name.clone(),
+        binary: binary_name(),
+        result,
+        reason,
+        config: Config {
+            workers: w.workers,
+            work_type: (w.work_type)().name().to_string(),
+            clone_mode: w.clone_mode,
+            duration_ns: w.duration.as_nanos() as u64,
+            cgroups: w.cgroups,
+            cpusets: w.cpusets,
+            thresholds: &entry.thresholds,
+            requires: entry.requires,
+            should_fail: entry.should_fail,
+            scheduler: entry.scheduler,
+        },
+        outcome: sup.outcome.as_ref().ok(),
+        faults: &sup.faults,
+        elapsed_ns: sup.elapsed.as_nanos() as u64,
+        host: host(),
+        repro: repro_line(&name),
+    };
+    let dir = record_dir();
+    let path = dir.join(format!("{}.json", name.replace("::", "__")));
+    let write = || -> std::io::Result<()> {
+        std::fs::create_dir_all(&dir)?;
+        let json = serde_json::to_vec_pretty(&rec).map_err(std::io::Error::other)?;
+        std::fs::write(&path, json)
+    };
+    match write() {
+        Ok(()) => Some(path),
+        Err(e) => {
+            eprintln!("ktstr: could not write the record {}: {e}", path.display());
+            None
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! The harness main: libtest-compatible arguments, one trial per
+//! registered test, each run in a supervised child.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use libtest_mimic::{Arguments, Completion, Failed, FormatSetting, Trial};
+
+use super::child::{run_child, ENV_TEST};
+use super::record::{failure_message, write_record};
+use super::requirements::unmet;
+use super::supervise::{supervise, Options};
+use super::TestEntry;
+
+/// Slack added to a test's workload duration for its default timeout.
+const TIMEOUT_SLACK: Duration = Duration::from_secs(30);
+
+/// Every registered test, sorted by full name.
+pub(crate) fn entries() -> Vec<&'static TestEntry> {
+    let mut v: Vec<&'static TestEntry> = inventory::iter::<TestEntry>.into_iter().collect();
+    v.sort_by_key(|e| e.full_name());
+    v
+}
+
+/// `KTSTR_TIMEOUT_SCALE`: multiply every timeout (for slow VMs).
+fn timeout_scale() -> f64 {
+    std::env::var("KTSTR_TIMEOUT_SCALE")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .unwrap_or(1.0)
+}
+
+/// The timeout of `entry`: its `timeout`, else twice its duration plus
+/// 30 s, times `KTSTR_TIMEOUT_SCALE`.
+pub(crate) fn timeout_of(entry: &TestEntry) -> Duration {
+    let base = entry
+        .timeout
+        .unwrap_or(entry.workload.duration * 2 + TIMEOUT_SLACK);
+    base.mul_f64(timeout_scale())
+}
+
+/// Judge a supervised run: Ok to pass, Err with the message to fail.
+fn judge(entry: &TestEntry, nocapture: bool) -> Result<(), Failed> {
+    let name = entry.full_name();
+    let sup = supervise(
+        &name,
+        Options {
+            nocapture,
+            timeout: timeout_of(entry),
+        },
+    );
+    let verdict: Result<(), String> = match &sup.outcome {
+        Err(why) => Err(why.clone()),
+        Ok(o) if entry.should_fail => {
+            if o.passed {
+                Err("expected the test to fail (should_fail) but it passed".into())
+            } else {
+                Ok(())
+            }
+        }
+        Ok(o) if !o.passed => Err(o
+            .error
+            .clone()
+            .unwrap_or_else(|| "a check failed".into())),
+        Ok(_) => Ok(()),
+    };
+    let verdict = match (verdict, sup.faults.is_empty()) {
+        (Ok(()), false) => Err(sup.faults.join("; ")),
+        (v, _) => v,
+    };
+    match &verdict {
+        Ok(()) => {
+            write_record(entry, "passed", None, &sup);
+            Ok(())
+        }
+        Err(reason) => {
+            let path = write_record(entry, "failed", Some(reason), &sup);
+            let mut msg = failure_message(&name, reason, &sup, nocapture);
+            if let Some(p) = path {
+                msg.push_str(&format!("\nrecord: {}", p.display()));
+            }
+            Err(msg.into())
+        }
+    }
+}
+
+fn trial(entry: &'static TestEntry, args: &Arguments) -> Trial {
+    let missing = unmet(&entry.requires);
+    let listing = args.list || args.ignored;
+    let flagged = (missing.is_some() || entry.ignore.is_some()) && listing;
+    let run_ignored = args.ignored || args.include_ignored;
+    let nocapture = args.nocapture;
+    Trial::ignorable_test(entry.full_name(), move || {
+        if let Some(why) = missing {
+            return Ok(Completion::ignored_with(why));
+        }
+        if let Some(reason) = entry.ignore {
+            if !run_ignored {
+                let reason = if reason.is_empty() { "ignored" } else { reason };
+                return Ok(Completion::ignored_with(reason));
+            }
+        }
+        judge(entry, nocapture).map(|()| Completion::Completed)
+    })
+    .with_ignored_flag(flagged)
+}
+
+/// The harness main. In a test child (`KTSTR_CHILD_TEST` set) it runs that
+/// one test; otherwise it parses libtest's arguments, runs the selected
+/// tests one at a time (default `--test-threads 1`: scheduler tests disturb
+/// each other), and returns libtest's exit code (101 on failure).
+///
+/// `KTSTR_JSON=1` selects `--format json`.
+pub fn run_tests() -> ExitCode {
+    if let Ok(name) = std::env::var(ENV_TEST) {
+        return run_child(&name);
+    }
+    let mut args = Arguments::from_args();
+    if args.test_threads.is_none() {
+        args.test_threads = Some(1);
+    }
+    if std::env::var_os("KTSTR_JSON").is_some_and(|v| v != "0") {
+        args.format = Some(FormatSetting::Json);
+    }
+    let all = entries();
+    if let Some(dup) = all.windows(2).find(|w| w[0].full_name() == w[1].full_name()) {
+        eprintln!("ktstr: two tests are named {}", dup[0].full_name());
+        return ExitCode::from(2);
+    }
+    let trials = all.into_iter().map(|e| trial(e, &args)).collect();
+    libtest_mimic::run(&args, trials).exit_code()
+}
