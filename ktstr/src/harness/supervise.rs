@@ -221,6 +221,12 @@ pub(crate) fn supervise(test: &str, opts: Options) -> Supervised {
             ));
             terminate_group(pgid);
         }
+        if !streams_open {
+            // Only the exit is left to see: poll for it briefly instead of
+            // sleeping in an empty poll().
+            std::thread::sleep(Duration::from_micros(200));
+            continue;
+        }
         let ready = {
             let mut fds = Vec::new();
             let mut which = Vec::new();
