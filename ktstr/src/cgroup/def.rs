@@ -14,7 +14,9 @@ use super::name::validate_name;
 use super::{CgroupError, CgroupGroup, CgroupManager};
 use crate::cpuset::CpuSet;
 use crate::topology::{TestTopology, TopologyError};
-use crate::workload::{Affinity, CloneMode, WorkType, WorkerReport, WorkloadConfig, WorkloadHandle};
+use crate::workload::{
+    Affinity, CloneMode, WorkType, WorkerReport, WorkloadConfig, WorkloadHandle,
+};
 
 /// A cgroup's CPUs, described relative to the topology and resolved with
 /// [`CpusetSpec::resolve`].
@@ -79,7 +81,9 @@ impl CpusetSpec {
         let cpus = match self {
             CpusetSpec::Exact(s) => s.clone(),
             CpusetSpec::Disjoint { index, of } => topo.disjoint_share(*index, *of)?,
-            CpusetSpec::Overlap { index, of, frac } => topo.overlapping_share(*index, *of, *frac)?,
+            CpusetSpec::Overlap { index, of, frac } => {
+                topo.overlapping_share(*index, *of, *frac)?
+            }
             CpusetSpec::Llc(i) => topo.llc_aligned(*i)?,
             CpusetSpec::Numa(n) => topo.numa_aligned(*n)?,
         };
@@ -108,7 +112,11 @@ pub enum AffinityKind {
 
 impl AffinityKind {
     /// The engine's per-worker affinity for a cgroup with `cpuset`.
-    pub fn resolve(&self, cpuset: Option<&CpuSet>, topo: &TestTopology) -> Result<Affinity, String> {
+    pub fn resolve(
+        &self,
+        cpuset: Option<&CpuSet>,
+        topo: &TestTopology,
+    ) -> Result<Affinity, String> {
         let pool = cpuset.unwrap_or(topo.all_cpus());
         Ok(match self {
             AffinityKind::Inherit => Affinity::Inherit,
@@ -118,7 +126,10 @@ impl AffinityKind {
                     .llcs()
                     .iter()
                     .map(|l| l.cpus().intersection(pool))
-                    .fold(CpuSet::new(), |best, s| if s.len() > best.len() { s } else { best });
+                    .fold(
+                        CpuSet::new(),
+                        |best, s| if s.len() > best.len() { s } else { best },
+                    );
                 if best.is_empty() {
                     return Err(format!("no LLC holds any of the CPUs {pool}"));
                 }
@@ -130,7 +141,9 @@ impl AffinityKind {
                     None => set.clone(),
                 };
                 if s.is_empty() {
-                    return Err(format!("affinity {set} shares no CPU with the cgroup's cpuset {pool}"));
+                    return Err(format!(
+                        "affinity {set} shares no CPU with the cgroup's cpuset {pool}"
+                    ));
                 }
                 Affinity::Fixed(s)
             }
@@ -288,7 +301,11 @@ impl AppliedSetup<'_> {
     /// Stop every workload and collect its reports (per definition, in
     /// order), then remove the cgroups.
     pub fn stop_and_collect(self) -> Vec<(String, Vec<WorkerReport>)> {
-        let AppliedSetup { names, handles, group } = self;
+        let AppliedSetup {
+            names,
+            handles,
+            group,
+        } = self;
         let out = names
             .into_iter()
             .zip(handles)
@@ -315,14 +332,22 @@ fn plan<'d>(def: &'d CgroupDef, topo: &TestTopology) -> Result<Plan<'d>, CgroupE
     if def.workers == 0 {
         return Err(bad("0 workers: a cgroup definition needs at least 1 (checks over no reports pass vacuously)".into()));
     }
-    if let Some(w) = def.weight.filter(|w| !(CPU_WEIGHT_MIN..=CPU_WEIGHT_MAX).contains(w)) {
-        return Err(bad(format!("cpu weight {w} is outside {CPU_WEIGHT_MIN}..={CPU_WEIGHT_MAX}")));
+    if let Some(w) = def
+        .weight
+        .filter(|w| !(CPU_WEIGHT_MIN..=CPU_WEIGHT_MAX).contains(w))
+    {
+        return Err(bad(format!(
+            "cpu weight {w} is outside {CPU_WEIGHT_MIN}..={CPU_WEIGHT_MAX}"
+        )));
     }
     if let Some(Err(e)) = def.max.map(|m| m.check()) {
         return Err(bad(format!("cpu max: {e}")));
     }
     let cpus = match &def.cpuset {
-        Some(spec) => Some(spec.resolve(topo).map_err(|e| bad(format!("cpuset {spec:?}: {e}")))?),
+        Some(spec) => Some(
+            spec.resolve(topo)
+                .map_err(|e| bad(format!("cpuset {spec:?}: {e}")))?,
+        ),
         None => None,
     };
     let affinity = def.affinity.resolve(cpus.as_ref(), topo).map_err(bad)?;
@@ -372,7 +397,10 @@ impl Setup {
                 .into());
             }
         }
-        let plans = defs.iter().map(|d| plan(d, topo)).collect::<Result<Vec<_>, _>>()?;
+        let plans = defs
+            .iter()
+            .map(|d| plan(d, topo))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut group = CgroupGroup::new(mgr);
         for p in &plans {
             let name = p.def.name();
@@ -411,103 +439,5 @@ impl Setup {
             handles,
             group,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::super::test_helpers::{FakeFs, Flavour};
-    use super::*;
-
-    fn s(t: &str) -> CpuSet {
-        t.parse().unwrap()
-    }
-
-    #[test]
-    fn cgroup_cpuset_specs_resolve_against_the_topology() {
-        let t = TestTopology::synthetic(16, 4, true, 2).unwrap(); // usable 0-14
-        assert_eq!(CpusetSpec::exact([1, 2, 3]).resolve(&t).unwrap(), s("1-3"));
-        assert_eq!(CpusetSpec::disjoint(0, 2).resolve(&t).unwrap(), s("0-6"));
-        assert_eq!(CpusetSpec::disjoint(1, 2).resolve(&t).unwrap(), s("7-14"));
-        assert_eq!(CpusetSpec::overlap(1, 2, 0.5).resolve(&t).unwrap(), s("3-14"));
-        assert_eq!(CpusetSpec::llc(2).resolve(&t).unwrap(), s("8-11"));
-        assert_eq!(CpusetSpec::numa(1).resolve(&t).unwrap(), s("8-15"));
-        for (bad, want) in [
-            (CpusetSpec::exact([]), "empty cpuset"),
-            (CpusetSpec::exact([3, 16]), "CPU(s) 16 do not exist"),
-            (CpusetSpec::disjoint(0, 0), "at least 1"),
-            (CpusetSpec::disjoint(2, 2), "index 2"),
-            (CpusetSpec::disjoint(0, 16), "16 shares need at least 16"),
-            (CpusetSpec::overlap(0, 2, 2.0), "0.0..=1.0"),
-            (CpusetSpec::llc(4), "4 LLC(s)"),
-            (CpusetSpec::numa(2), "node(s) 0-1"),
-        ] {
-            let e = bad.resolve(&t).unwrap_err().to_string();
-            assert!(e.contains(want), "{bad:?}: {e}");
-        }
-    }
-
-    #[test]
-    fn cgroup_affinity_kinds_resolve_within_the_cpuset() {
-        let t = TestTopology::synthetic(8, 2, false, 1).unwrap();
-        let cg = s("2-5");
-        let r = |k: AffinityKind, c: Option<&CpuSet>| k.resolve(c, &t);
-        assert_eq!(r(AffinityKind::Inherit, Some(&cg)).unwrap(), Affinity::Inherit);
-        assert_eq!(r(AffinityKind::SingleCpu, Some(&cg)).unwrap(), Affinity::Spread(cg.clone()));
-        assert_eq!(r(AffinityKind::SingleCpu, None).unwrap(), Affinity::Spread(s("0-7")));
-        // LLC 0 holds 2-3, LLC 1 holds 4-5: a tie keeps the lower LLC.
-        assert_eq!(r(AffinityKind::LlcAligned, Some(&cg)).unwrap(), Affinity::Fixed(s("2-3")));
-        assert_eq!(r(AffinityKind::LlcAligned, Some(&s("3-6"))).unwrap(), Affinity::Fixed(s("4-6")));
-        assert_eq!(r(AffinityKind::Exact(s("0-3")), Some(&cg)).unwrap(), Affinity::Fixed(s("2-3")));
-        assert_eq!(r(AffinityKind::Exact(s("0-3")), None).unwrap(), Affinity::Fixed(s("0-3")));
-        let e = r(AffinityKind::Exact(s("6-7")), Some(&cg)).unwrap_err();
-        assert!(e.contains("shares no CPU"), "{e}");
-    }
-
-    #[test]
-    fn cgroup_def_builder_sets_one_field_each() {
-        let d = CgroupDef::named("web")
-            .with_cpuset(CpusetSpec::disjoint(0, 2))
-            .with_weight(300)
-            .with_max(CpuMax::cpus(0.5))
-            .with_workers(4)
-            .with_work_type(WorkType::Mixed)
-            .with_clone_mode(CloneMode::Thread)
-            .with_affinity(AffinityKind::SingleCpu);
-        assert_eq!(d.name(), "web");
-        assert_eq!(d.cpuset(), Some(&CpusetSpec::disjoint(0, 2)));
-        assert_eq!((d.weight(), d.max(), d.workers()), (Some(300), Some(CpuMax::new(50_000, 100_000)), 4));
-        assert_eq!(d.work_type().name(), "Mixed");
-        assert_eq!(d.clone_mode(), CloneMode::Thread);
-        assert_eq!(d.affinity(), &AffinityKind::SingleCpu);
-        let plain = CgroupDef::named("x");
-        assert_eq!((plain.workers(), plain.clone_mode(), plain.cpuset()), (1, CloneMode::Fork, None));
-        assert!(Setup::from(vec![]).is_empty());
-    }
-
-    #[test]
-    fn cgroup_setup_with_a_bad_definition_creates_nothing() {
-        let tmp = tempfile::tempdir().unwrap();
-        let (fs, h) = FakeFs::new(tmp.path(), Flavour::V1, "0-3");
-        let mgr = CgroupManager::open(fs.clone(), h, Duration::from_secs(2)).unwrap();
-        let topo = TestTopology::synthetic(4, 1, false, 1).unwrap();
-        let good = CgroupDef::named("good");
-        for (bad, want) in [
-            (CgroupDef::named("a/../b"), "leave the cgroup"),
-            (CgroupDef::named("z").with_workers(0), "0 workers"),
-            (CgroupDef::named("z").with_weight(0), "cpu weight 0"),
-            (CgroupDef::named("z").with_max(CpuMax::new(1, 1)), "cpu max"),
-            (CgroupDef::named("z").with_cpuset(CpusetSpec::llc(3)), "1 LLC(s)"),
-            (CgroupDef::named("z").with_cpuset(CpusetSpec::exact([9])), "CPU(s) 9"),
-            (CgroupDef::named("good"), "two definitions use this name"),
-        ] {
-            fs.clear_log();
-            let setup = Setup::Defs(vec![good.clone(), bad]);
-            let e = setup.apply(&mgr, &topo).unwrap_err().to_string();
-            assert!(e.contains(want), "{e}");
-            assert!(fs.log().is_empty(), "{want}: {:#?}", fs.log());
-        }
     }
 }

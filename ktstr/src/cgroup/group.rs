@@ -92,7 +92,10 @@ impl<'m> CgroupGroup<'m> {
             match self.mgr.remove_cgroup(&name) {
                 Ok(()) | Err(CgroupError::NotFound { .. }) => {}
                 Err(e) => {
-                    eprintln!("ktstr: warning: could not remove cgroup {name:?}: {e}{}", hint(&e));
+                    eprintln!(
+                        "ktstr: warning: could not remove cgroup {name:?}: {e}{}",
+                        hint(&e)
+                    );
                     first.get_or_insert(e);
                 }
             }
@@ -104,8 +107,12 @@ impl<'m> CgroupGroup<'m> {
 /// A hint for the common reasons a cgroup cannot be removed.
 fn hint(e: &CgroupError) -> &'static str {
     match e.errno() {
-        Some(Errno::EBUSY) => " (tasks are still arriving in it: stop the workload before dropping the group)",
-        Some(Errno::EACCES) | Some(Errno::EPERM) => " (permission denied: run as root or delegate the cgroup)",
+        Some(Errno::EBUSY) => {
+            " (tasks are still arriving in it: stop the workload before dropping the group)"
+        }
+        Some(Errno::EACCES) | Some(Errno::EPERM) => {
+            " (permission denied: run as root or delegate the cgroup)"
+        }
         _ => "",
     }
 }

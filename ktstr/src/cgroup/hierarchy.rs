@@ -51,7 +51,10 @@ fn unescape(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
             let v = (b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0');
             out.push(v);
             i += 4;
@@ -71,7 +74,12 @@ fn parse_mountinfo(text: &str) -> Vec<Mount> {
             let mut post = post.split_whitespace();
             let fstype = post.next()?.to_string();
             let _source = post.next()?;
-            let options = post.next().unwrap_or("").split(',').map(str::to_string).collect();
+            let options = post
+                .next()
+                .unwrap_or("")
+                .split(',')
+                .map(str::to_string)
+                .collect();
             Some(Mount {
                 point: PathBuf::from(unescape(point)),
                 fstype,
@@ -102,7 +110,11 @@ impl Hierarchy {
             let root = under(&m.point);
             let have = std::fs::read_to_string(root.join("cgroup.controllers")).unwrap_or_default();
             let have: Vec<&str> = have.split_whitespace().collect();
-            let missing: Vec<&str> = CONTROLLERS.iter().copied().filter(|c| !have.contains(c)).collect();
+            let missing: Vec<&str> = CONTROLLERS
+                .iter()
+                .copied()
+                .filter(|c| !have.contains(c))
+                .collect();
             if missing.is_empty() {
                 return Ok(Hierarchy::V2 { root });
             }
@@ -208,23 +220,46 @@ mod tests {
     #[test]
     fn cgroup_prefers_v2_with_both_controllers() {
         let info = "30 1 0:26 / /sys/fs/cgroup rw shared:4 - cgroup2 cgroup2 rw\n";
-        let tmp = tree(&[("sys/fs/cgroup/cgroup.controllers", "cpuset cpu io memory pids\n")]);
+        let tmp = tree(&[(
+            "sys/fs/cgroup/cgroup.controllers",
+            "cpuset cpu io memory pids\n",
+        )]);
         let h = Hierarchy::detect_from(info, tmp.path()).unwrap();
-        assert_eq!(h, Hierarchy::V2 { root: tmp.path().join("sys/fs/cgroup") });
+        assert_eq!(
+            h,
+            Hierarchy::V2 {
+                root: tmp.path().join("sys/fs/cgroup")
+            }
+        );
         // Hybrid with a complete unified mount also picks v2.
         let tmp = tree(&[("sys/fs/cgroup/unified/cgroup.controllers", "cpu cpuset\n")]);
-        assert_eq!(Hierarchy::detect_from(HYBRID, tmp.path()).unwrap().version(), 2);
+        assert_eq!(
+            Hierarchy::detect_from(HYBRID, tmp.path())
+                .unwrap()
+                .version(),
+            2
+        );
     }
 
     #[test]
     fn cgroup_detection_error_says_what_is_missing() {
         let info = "30 1 0:26 / /sys/fs/cgroup rw shared:4 - cgroup2 cgroup2 rw\n";
         let tmp = tree(&[("sys/fs/cgroup/cgroup.controllers", "cpu io memory\n")]);
-        let e = Hierarchy::detect_from(info, tmp.path()).unwrap_err().to_string();
-        assert!(e.contains("lacks cpuset") && e.contains("no cgroup v1 cpuset mount"), "{e}");
+        let e = Hierarchy::detect_from(info, tmp.path())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("lacks cpuset") && e.contains("no cgroup v1 cpuset mount"),
+            "{e}"
+        );
         let only_cpu = "37 33 0:31 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n";
-        let e = Hierarchy::detect_from(only_cpu, tmp.path()).unwrap_err().to_string();
-        assert!(e.contains("no cgroup v1 cpuset mount") && e.contains("v1 cpu at"), "{e}");
+        let e = Hierarchy::detect_from(only_cpu, tmp.path())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("no cgroup v1 cpuset mount") && e.contains("v1 cpu at"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -59,7 +59,11 @@ impl CpuMax {
     /// `cpus` CPUs' worth of time per default period (0.5 = half a CPU).
     pub fn cpus(cpus: f64) -> CpuMax {
         let quota = (cpus * Self::DEFAULT_PERIOD_US as f64).round();
-        let quota = if quota.is_finite() && quota > 0.0 { quota as u64 } else { 0 };
+        let quota = if quota.is_finite() && quota > 0.0 {
+            quota as u64
+        } else {
+            0
+        };
         CpuMax::new(quota, Self::DEFAULT_PERIOD_US)
     }
 
@@ -85,7 +89,11 @@ impl CpuMax {
         }
         if let Some(q) = self.quota_us {
             if !(Self::MIN_US..=Self::MAX_QUOTA_US).contains(&q) {
-                return Err(format!("quota {q} µs: within {}..={} µs", Self::MIN_US, Self::MAX_QUOTA_US));
+                return Err(format!(
+                    "quota {q} µs: within {}..={} µs",
+                    Self::MIN_US,
+                    Self::MAX_QUOTA_US
+                ));
             }
         }
         Ok(())
@@ -125,8 +133,14 @@ mod tests {
         assert_eq!(CpuMax::cpus(0.5), CpuMax::new(50_000, 100_000));
         assert!(CpuMax::new(50_000, 100_000).check().is_ok());
         assert!(CpuMax::unlimited().check().is_ok());
-        assert!(CpuMax::new(999, 100_000).check().unwrap_err().contains("quota 999"));
-        assert!(CpuMax::new(5_000, 999).check().unwrap_err().contains("period 999"));
+        assert!(CpuMax::new(999, 100_000)
+            .check()
+            .unwrap_err()
+            .contains("quota 999"));
+        assert!(CpuMax::new(5_000, 999)
+            .check()
+            .unwrap_err()
+            .contains("period 999"));
         assert!(CpuMax::new(5_000, 2_000_000).check().is_err());
         assert!(CpuMax::new(1 << 44, 100_000).check().is_err());
         assert!(CpuMax::cpus(-1.0).check().is_err());

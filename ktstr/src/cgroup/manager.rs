@@ -236,7 +236,9 @@ impl CgroupManager {
             })
         };
         if set.is_empty() {
-            return bad(format!("the set is empty; a cgroup needs at least one {what}"));
+            return bad(format!(
+                "the set is empty; a cgroup needs at least one {what}"
+            ));
         }
         let unknown = set.difference(&available);
         if !unknown.is_empty() {
@@ -329,7 +331,10 @@ impl CgroupManager {
     }
 
     /// Run a move, retrying while the kernel answers EBUSY.
-    fn retry_busy(&self, mut op: impl FnMut() -> Result<(), CgroupError>) -> Result<(), CgroupError> {
+    fn retry_busy(
+        &self,
+        mut op: impl FnMut() -> Result<(), CgroupError>,
+    ) -> Result<(), CgroupError> {
         let mut attempt = 1;
         loop {
             match op() {
@@ -372,7 +377,13 @@ impl CgroupManager {
         Self::check_ids(name, tids)?;
         let mut list = self.adopted.lock().unwrap_or_else(|p| p.into_inner());
         let before: Vec<i32> = list.iter().map(|a| a.pid).collect();
-        list.extend(self.proto.prepare_threads(&self.io, self.parent_rel(), &rel, tids, &before)?);
+        list.extend(self.proto.prepare_threads(
+            &self.io,
+            self.parent_rel(),
+            &rel,
+            tids,
+            &before,
+        )?);
         drop(list);
         for &tid in tids {
             self.retry_busy(|| self.proto.move_thread(&self.io, &rel, tid))?;
@@ -396,7 +407,8 @@ impl CgroupManager {
     /// are moved out first (into each cgroup's parent; processes the
     /// manager moved into the parent go back where they came from; the
     /// rest to the hierarchy root). Keeps going past failures and returns
-    /// the first. Idempotent; also run on drop.
+    /// the first. Idempotent; also run on drop. Afterwards the manager has
+    /// no parent, so creating a cgroup fails (ENOENT).
     pub fn cleanup_all(&self) -> Result<(), CgroupError> {
         let parent = self.parent_rel();
         if !self.exists_rel(parent) {
@@ -411,7 +423,12 @@ impl CgroupManager {
         match children(&*self.proto, &self.io, parent) {
             Ok(names) => {
                 for name in names {
-                    note(remove_tree(&*self.proto, &self.io, &parent.join(name), parent));
+                    note(remove_tree(
+                        &*self.proto,
+                        &self.io,
+                        &parent.join(name),
+                        parent,
+                    ));
                 }
             }
             Err(e) => note(Err(e)),

@@ -27,6 +27,8 @@
 
 mod backend;
 mod def;
+#[cfg(test)]
+mod def_tests;
 mod error;
 mod fs;
 mod group;

@@ -35,7 +35,10 @@ pub(crate) fn validate_name(name: &str) -> Result<(), CgroupError> {
     }
     let parts: Vec<&str> = name.split('/').collect();
     if parts.len() > MAX_DEPTH {
-        return bad(format!("it nests {} levels deep; at most {MAX_DEPTH} are allowed", parts.len()));
+        return bad(format!(
+            "it nests {} levels deep; at most {MAX_DEPTH} are allowed",
+            parts.len()
+        ));
     }
     for part in parts {
         if part.is_empty() {
@@ -48,7 +51,10 @@ pub(crate) fn validate_name(name: &str) -> Result<(), CgroupError> {
             return bad(format!("component {part:?} is hidden (starts with '.')"));
         }
         if part.len() > MAX_COMPONENT_LEN {
-            return bad(format!("a component is {} bytes; at most {MAX_COMPONENT_LEN}", part.len()));
+            return bad(format!(
+                "a component is {} bytes; at most {MAX_COMPONENT_LEN}",
+                part.len()
+            ));
         }
         if let Some(c) = part
             .chars()
@@ -60,7 +66,9 @@ pub(crate) fn validate_name(name: &str) -> Result<(), CgroupError> {
         }
         let prefix = part.split('.').next().unwrap_or(part);
         if RESERVED.contains(&part) || (part.contains('.') && PREFIXES.contains(&prefix)) {
-            return bad(format!("component {part:?} is the name of a cgroup control file"));
+            return bad(format!(
+                "component {part:?} is the name of a cgroup control file"
+            ));
         }
     }
     Ok(())
@@ -72,7 +80,15 @@ mod tests {
 
     #[test]
     fn cgroup_names_that_stay_inside_are_accepted() {
-        for ok in ["a", "cg_0", "a/b", "web-1/worker.2", "x/y/z", "cpuhog", "cpu_0"] {
+        for ok in [
+            "a",
+            "cg_0",
+            "a/b",
+            "web-1/worker.2",
+            "x/y/z",
+            "cpuhog",
+            "cpu_0",
+        ] {
             validate_name(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
         }
     }

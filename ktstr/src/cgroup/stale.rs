@@ -49,7 +49,9 @@ pub(crate) fn remove_stale(
 ) -> Vec<Result<String, CgroupError>> {
     let mut stale: Vec<String> = Vec::new();
     for root in h.roots() {
-        let Ok(names) = io.subdirs(&root) else { continue };
+        let Ok(names) = io.subdirs(&root) else {
+            continue;
+        };
         for name in names {
             let dead = owner_of(&name).is_some_and(|(pid, start)| !owner_alive(pid, start));
             if dead && !stale.contains(&name) {
@@ -72,7 +74,14 @@ mod tests {
         let n = parent_name(123, 456, 7);
         assert_eq!(n, "ktstr-123-456-7");
         assert_eq!(owner_of(&n), Some((123, 456)));
-        for other in ["ktstr", "ktstr-1-2", "ktstr-a-2-3", "ktstr-1-2-3-4", "system.slice", "ktstr-run"] {
+        for other in [
+            "ktstr",
+            "ktstr-1-2",
+            "ktstr-a-2-3",
+            "ktstr-1-2-3-4",
+            "system.slice",
+            "ktstr-run",
+        ] {
             assert_eq!(owner_of(other), None, "{other}");
         }
     }
@@ -82,7 +91,10 @@ mod tests {
         let me = std::process::id() as i32;
         let start = proc::start_time(me).unwrap();
         assert!(owner_alive(me, start));
-        assert!(!owner_alive(me, start + 1), "a recycled pid is not the owner");
+        assert!(
+            !owner_alive(me, start + 1),
+            "a recycled pid is not the owner"
+        );
         assert!(!owner_alive(i32::MAX, start));
         assert!(!owner_alive(0, 0));
     }

@@ -8,7 +8,7 @@
 //! `subtree_control` only takes controllers listed in `cgroup.controllers`;
 //! `cgroup.threads` only takes tids in a `threaded` cgroup; effective
 //! cpus/mems follow `cpuset.cpus`/`mems` or the parent's. (v1): a child's
-//! cpus/mems must be a subset of its parent's. Both: a task id that names
+//! cpus/mems must be a subset of its parent's (else EACCES). Both: a task id that names
 //! no live task is ESRCH; a task moves out of every other cgroup of the
 //! tree; `rmdir` of a cgroup with tasks is EBUSY, with children ENOTEMPTY.
 
@@ -46,7 +46,10 @@ fn put(path: &Path, text: &str) {
 }
 
 fn get(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_default().trim().to_string()
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 const TASK_FILES: [&str; 3] = ["cgroup.procs", "cgroup.threads", "tasks"];
@@ -62,7 +65,13 @@ impl FakeFs {
             }
             Flavour::V1 => {
                 let (a, b) = (tmp.join("cpuset"), tmp.join("cpu"));
-                (Hierarchy::V1 { cpuset: a.clone(), cpu: b.clone() }, vec![a, b])
+                (
+                    Hierarchy::V1 {
+                        cpuset: a.clone(),
+                        cpu: b.clone(),
+                    },
+                    vec![a, b],
+                )
             }
         };
         for root in &roots {
@@ -72,7 +81,10 @@ impl FakeFs {
             }
             match flavour {
                 Flavour::V2 => {
-                    put(&root.join("cgroup.controllers"), "cpuset cpu io memory pids");
+                    put(
+                        &root.join("cgroup.controllers"),
+                        "cpuset cpu io memory pids",
+                    );
                     put(&root.join("cgroup.subtree_control"), "memory");
                     put(&root.join("cpuset.cpus.effective"), cpus);
                     put(&root.join("cpuset.mems.effective"), "0");
@@ -112,14 +124,23 @@ impl FakeFs {
     }
 
     fn injected(&self, line: &str) -> io::Result<()> {
-        match self.fail.lock().unwrap().iter().find(|(n, _)| line.contains(n.as_str())) {
+        match self
+            .fail
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(n, _)| line.contains(n.as_str()))
+        {
             Some((_, e)) => Err(err(*e)),
             None => Ok(()),
         }
     }
 
     fn rel(&self, p: &Path) -> String {
-        p.strip_prefix(&self.root).unwrap_or(p).display().to_string()
+        p.strip_prefix(&self.root)
+            .unwrap_or(p)
+            .display()
+            .to_string()
     }
 
     fn record(&self, line: String) -> io::Result<()> {
@@ -142,8 +163,14 @@ impl FakeFs {
                 if on.contains(&"cpuset") {
                     put(&dir.join("cpuset.cpus"), "");
                     put(&dir.join("cpuset.mems"), "");
-                    put(&dir.join("cpuset.cpus.effective"), &get(&parent.join("cpuset.cpus.effective")));
-                    put(&dir.join("cpuset.mems.effective"), &get(&parent.join("cpuset.mems.effective")));
+                    put(
+                        &dir.join("cpuset.cpus.effective"),
+                        &get(&parent.join("cpuset.cpus.effective")),
+                    );
+                    put(
+                        &dir.join("cpuset.mems.effective"),
+                        &get(&parent.join("cpuset.mems.effective")),
+                    );
                 }
                 if on.contains(&"cpu") {
                     put(&dir.join("cpu.weight"), "100");
@@ -172,7 +199,11 @@ impl FakeFs {
     fn remove_id_everywhere(dir: &Path, file: &str, id: &str) {
         let path = dir.join(file);
         if path.exists() {
-            let kept: Vec<String> = get(&path).lines().filter(|l| *l != id).map(str::to_string).collect();
+            let kept: Vec<String> = get(&path)
+                .lines()
+                .filter(|l| *l != id)
+                .map(str::to_string)
+                .collect();
             put(&path, &kept.join("\n"));
         }
         for e in std::fs::read_dir(dir).unwrap().flatten() {
@@ -197,7 +228,11 @@ impl FakeFs {
         let mut ids = vec![id.to_string()];
         if file == "cgroup.procs" {
             if let Ok(tasks) = std::fs::read_dir(format!("/proc/{id}/task")) {
-                ids.extend(tasks.flatten().map(|t| t.file_name().to_string_lossy().into_owned()));
+                ids.extend(
+                    tasks
+                        .flatten()
+                        .map(|t| t.file_name().to_string_lossy().into_owned()),
+                );
             }
         }
         for id in &ids {
@@ -214,7 +249,11 @@ impl FakeFs {
         append(file, &ids[..1]);
         if file == "cgroup.procs" {
             // The process's threads are members too.
-            let threads = if self.flavour == Flavour::V1 { "tasks" } else { "cgroup.threads" };
+            let threads = if self.flavour == Flavour::V1 {
+                "tasks"
+            } else {
+                "cgroup.threads"
+            };
             append(threads, &ids[1..]);
         }
         Ok(())
@@ -228,7 +267,8 @@ impl FakeFs {
             "cgroup.procs" | "cgroup.threads" | "tasks" => return self.move_id(dir, &file, value),
             "cgroup.subtree_control" => {
                 let avail = get(&dir.join("cgroup.controllers"));
-                let mut on: Vec<String> = get(path).split_whitespace().map(str::to_string).collect();
+                let mut on: Vec<String> =
+                    get(path).split_whitespace().map(str::to_string).collect();
                 for tok in value.split_whitespace() {
                     let (add, name) = tok.split_at(1);
                     if !avail.split_whitespace().any(|c| c == name) {
@@ -253,13 +293,22 @@ impl FakeFs {
             "cpuset.cpus" | "cpuset.mems" => {
                 let set: CpuSet = value.parse().map_err(|_| err(libc::EINVAL))?;
                 let (eff, parent_file) = match (self.flavour, file.as_str()) {
-                    (Flavour::V2, "cpuset.cpus") => ("cpuset.cpus.effective", "cpuset.cpus.effective"),
+                    (Flavour::V2, "cpuset.cpus") => {
+                        ("cpuset.cpus.effective", "cpuset.cpus.effective")
+                    }
                     (Flavour::V2, _) => ("cpuset.mems.effective", "cpuset.mems.effective"),
-                    (Flavour::V1, f) => (if f == "cpuset.cpus" { "cpuset.effective_cpus" } else { "cpuset.effective_mems" }, f),
+                    (Flavour::V1, f) => (
+                        if f == "cpuset.cpus" {
+                            "cpuset.effective_cpus"
+                        } else {
+                            "cpuset.effective_mems"
+                        },
+                        f,
+                    ),
                 };
                 let parent_set: CpuSet = get(&parent.join(parent_file)).parse().unwrap_or_default();
                 if self.flavour == Flavour::V1 && !set.is_subset(&parent_set) {
-                    return Err(err(libc::EINVAL));
+                    return Err(err(libc::EACCES));
                 }
                 let effective = if set.is_empty() { parent_set } else { set };
                 put(&dir.join(eff), &effective.to_string());
@@ -296,7 +345,10 @@ impl CgroupFs for FakeFs {
         }
         // Tasks that exited since they were listed no longer count.
         let alive = |id: &str| Path::new(&format!("/proc/{id}")).exists();
-        if TASK_FILES.iter().any(|f| get(&path.join(f)).lines().any(alive)) {
+        if TASK_FILES
+            .iter()
+            .any(|f| get(&path.join(f)).lines().any(alive))
+        {
             return Err(err(libc::EBUSY));
         }
         for f in files {

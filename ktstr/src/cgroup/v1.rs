@@ -112,7 +112,10 @@ impl Protocol for V1 {
     }
 
     fn set_mems(&self, io: &Io, rel: &Path, nodes: &CpuSet) -> Result<(), CgroupError> {
-        io.write(&self.cpuset.join(rel).join("cpuset.mems"), &nodes.to_string())
+        io.write(
+            &self.cpuset.join(rel).join("cpuset.mems"),
+            &nodes.to_string(),
+        )
     }
 
     fn effective_cpus(&self, io: &Io, rel: &Path) -> Result<CpuSet, CgroupError> {

@@ -171,7 +171,10 @@ impl Protocol for V2 {
     }
 
     fn move_thread(&self, io: &Io, rel: &Path, tid: i32) -> Result<(), CgroupError> {
-        io.write(&self.root.join(rel).join("cgroup.threads"), &tid.to_string())
+        io.write(
+            &self.root.join(rel).join("cgroup.threads"),
+            &tid.to_string(),
+        )
     }
 
     fn tasks(&self, io: &Io, rel: &Path) -> Result<Vec<i32>, CgroupError> {

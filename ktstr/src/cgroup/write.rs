@@ -107,16 +107,22 @@ impl Io {
 
     /// `mkdir` the cgroup directory `path`.
     pub(crate) fn mkdir(&self, path: &Path) -> Result<(), CgroupError> {
-        self.dir_op(path, "create", |fs, p| fs.mkdir(p), |path, errno| {
-            CgroupError::Mkdir { path, errno }
-        })
+        self.dir_op(
+            path,
+            "create",
+            |fs, p| fs.mkdir(p),
+            |path, errno| CgroupError::Mkdir { path, errno },
+        )
     }
 
     /// `rmdir` the cgroup directory `path`.
     pub(crate) fn rmdir(&self, path: &Path) -> Result<(), CgroupError> {
-        self.dir_op(path, "remove", |fs, p| fs.rmdir(p), |path, errno| {
-            CgroupError::Rmdir { path, errno }
-        })
+        self.dir_op(
+            path,
+            "remove",
+            |fs, p| fs.rmdir(p),
+            |path, errno| CgroupError::Rmdir { path, errno },
+        )
     }
 
     /// Read a control file, trimmed.
@@ -132,10 +138,12 @@ impl Io {
 
     /// Read a cpu (or node) list file.
     pub(crate) fn read_list(&self, path: &Path) -> Result<CpuSet, CgroupError> {
-        self.read(path)?.parse().map_err(|source| CgroupError::Parse {
-            path: path.to_path_buf(),
-            source,
-        })
+        self.read(path)?
+            .parse()
+            .map_err(|source| CgroupError::Parse {
+                path: path.to_path_buf(),
+                source,
+            })
     }
 
     /// Read a file of task ids, one per line (`cgroup.procs`, `tasks`).
@@ -203,9 +211,15 @@ mod tests {
         let e = io.write(Path::new("/cg/cpuset.cpus"), "busy").unwrap_err();
         assert_eq!(e.errno(), Some(Errno::EBUSY));
         let msg = e.to_string();
-        assert!(msg.contains("/cg/cpuset.cpus") && msg.contains("\"busy\"") && msg.contains("EBUSY"), "{msg}");
+        assert!(
+            msg.contains("/cg/cpuset.cpus") && msg.contains("\"busy\"") && msg.contains("EBUSY"),
+            "{msg}"
+        );
         let e = io.mkdir(Path::new("/cg/x")).unwrap_err();
-        assert!(e.to_string().contains("/cg/x") && e.to_string().contains("EEXIST"), "{e}");
+        assert!(
+            e.to_string().contains("/cg/x") && e.to_string().contains("EEXIST"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -215,9 +229,20 @@ mod tests {
         let e = io.write(Path::new("/cg/cgroup.procs"), "42").unwrap_err();
         assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
         let msg = e.to_string();
-        assert!(msg.contains("/cg/cgroup.procs") && msg.contains("\"42\"") && msg.contains("100 ms"), "{msg}");
+        assert!(
+            msg.contains("/cg/cgroup.procs") && msg.contains("\"42\"") && msg.contains("100 ms"),
+            "{msg}"
+        );
         let e = io.rmdir(Path::new("/cg/x")).unwrap_err();
-        assert!(matches!(e, CgroupError::DirTimeout { op: "remove", .. }), "{e}");
-        assert_eq!(io.read_list(Path::new("/cg/cpuset.cpus")).unwrap().to_string(), "0-1");
+        assert!(
+            matches!(e, CgroupError::DirTimeout { op: "remove", .. }),
+            "{e}"
+        );
+        assert_eq!(
+            io.read_list(Path::new("/cg/cpuset.cpus"))
+                .unwrap()
+                .to_string(),
+            "0-1"
+        );
     }
 }

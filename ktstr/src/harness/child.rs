@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use super::{Ctx, TestEntry, TestOutcome};
+use crate::scheduler::SchedulerRun;
 
 /// The environment variable that turns a test binary into a test child.
 pub(crate) const ENV_TEST: &str = "KTSTR_CHILD_TEST";
@@ -24,6 +25,15 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// Run `entry` in this process and produce its outcome.
 pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
+    let mut scheduler = match entry.scheduler.map(SchedulerRun::start).transpose() {
+        Ok(s) => s,
+        Err(e) => {
+            return TestOutcome {
+                error: Some(format!("{:#}", anyhow::Error::new(e))),
+                ..TestOutcome::default()
+            }
+        }
+    };
     let mut ctx = Ctx::new(entry);
     let t = Instant::now();
     let result = catch_unwind(AssertUnwindSafe(|| (entry.func)(&mut ctx)));
@@ -33,11 +43,23 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
     // the outcome is reported.
     drop(ctx);
     let checks_passed = verdicts.iter().all(|v| v.passed());
-    let (passed, error, panicked) = match result {
+    let (mut passed, mut error, panicked) = match result {
         Ok(Ok(())) => (checks_passed, None, false),
         Ok(Err(e)) => (false, Some(format!("{e:#}")), false),
         Err(p) => (false, Some(format!("panicked: {}", panic_text(&*p))), true),
     };
+    // A scheduler that died or was ejected fails the test whatever the
+    // body concluded: its verdicts were taken without it.
+    if let Some(run) = scheduler.as_mut() {
+        if let Err(e) = run.check_alive() {
+            passed = false;
+            error = Some(match error {
+                Some(body) => format!("{e}\n(the body also failed: {body})"),
+                None => e.to_string(),
+            });
+        }
+    }
+    drop(scheduler);
     TestOutcome {
         passed,
         error,

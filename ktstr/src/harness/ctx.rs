@@ -1,13 +1,15 @@
 //! [`Ctx`]: what a test body gets — its settings, helpers to run the
 //! attribute's workload, and checks that are recorded for the verdict.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::time::Duration;
 
 use anyhow::Context as _;
 
-use super::TestEntry;
+use super::{CpusetLayout, TestEntry};
+use crate::cgroup::{CgroupDef, CgroupManager, CpusetSpec, Setup};
 use crate::check::{CheckFailed, Checker, ReportGroup, Thresholds, Verdict};
+use crate::topology::TestTopology;
 use crate::workload::{CloneMode, WorkType, WorkerReport, WorkloadConfig, WorkloadHandle};
 
 /// The context of one running test.
@@ -27,7 +29,14 @@ pub struct Ctx {
     pub clone_mode: CloneMode,
     /// The check thresholds: the defaults with the attribute's overrides.
     pub thresholds: Thresholds,
+    /// Cgroups `run_workload` creates (0: none, the workers stay in the
+    /// test's own cgroup).
+    pub cgroups: usize,
+    /// How their cpusets are laid out.
+    pub cpusets: CpusetLayout,
     recorded: RefCell<Recorded>,
+    manager: OnceCell<CgroupManager>,
+    topology: OnceCell<TestTopology>,
 }
 
 #[derive(Default)]
@@ -44,6 +53,8 @@ impl std::fmt::Debug for Ctx {
             .field("workers", &self.workers)
             .field("work_type", &self.work_type.name())
             .field("clone_mode", &self.clone_mode)
+            .field("cgroups", &self.cgroups)
+            .field("cpusets", &self.cpusets)
             .finish()
     }
 }
@@ -59,8 +70,79 @@ impl Ctx {
             work_type: (w.work_type)(),
             clone_mode: w.clone_mode,
             thresholds: entry.thresholds.apply(Thresholds::default()),
+            cgroups: w.cgroups,
+            cpusets: w.cpusets,
             recorded: RefCell::default(),
+            manager: OnceCell::new(),
+            topology: OnceCell::new(),
         }
+    }
+
+    /// This machine's topology (read from sysfs once).
+    pub fn topology(&self) -> anyhow::Result<&TestTopology> {
+        if let Some(t) = self.topology.get() {
+            return Ok(t);
+        }
+        let t = TestTopology::from_system().context("read this machine's topology")?;
+        Ok(self.topology.get_or_init(|| t))
+    }
+
+    /// The test's cgroup manager, created on first use (needs root). Every
+    /// cgroup made through it lives under one parent for this test, removed
+    /// when the test ends, on every path.
+    pub fn cgroups(&self) -> anyhow::Result<&CgroupManager> {
+        if let Some(m) = self.manager.get() {
+            return Ok(m);
+        }
+        let m = CgroupManager::new().context("set up the test's cgroups")?;
+        Ok(self.manager.get_or_init(|| m))
+    }
+
+    /// The cgroup definitions the attribute describes: `cg_0`..`cg_{n-1}`,
+    /// each with `workers` workers and its cpuset from `cpusets`.
+    pub fn cgroup_defs(&self) -> Vec<CgroupDef> {
+        let n = self.cgroups;
+        (0..n)
+            .map(|i| {
+                let def = CgroupDef::named(format!("cg_{i}"))
+                    .with_workers(self.workers)
+                    .with_work_type(self.work_type.clone())
+                    .with_clone_mode(self.clone_mode);
+                match self.cpusets {
+                    CpusetLayout::Inherit => def,
+                    CpusetLayout::Disjoint => def.with_cpuset(CpusetSpec::disjoint(i, n)),
+                    CpusetLayout::Overlap(f) => def.with_cpuset(CpusetSpec::overlap(i, n, f)),
+                    CpusetLayout::LlcAligned => def.with_cpuset(CpusetSpec::llc(i)),
+                    CpusetLayout::NumaAligned => def.with_cpuset(CpusetSpec::numa(i)),
+                }
+            })
+            .collect()
+    }
+
+    /// Apply `defs` (create the cgroups, spawn and place the workers, start
+    /// them), run for `duration`, stop and collect. Returns the reports of
+    /// all cgroups in order; each cgroup's reports are recorded as a group
+    /// (with its cpuset, for the isolation check).
+    pub fn run_cgroups(&self, defs: Vec<CgroupDef>) -> anyhow::Result<Vec<WorkerReport>> {
+        let topo = self.topology()?;
+        let cpusets: Vec<_> = defs
+            .iter()
+            .map(|d| d.cpuset().and_then(|s| s.resolve(topo).ok()))
+            .collect();
+        let applied = Setup::Defs(defs)
+            .apply(self.cgroups()?, topo)
+            .context("apply the cgroup layout")?;
+        std::thread::sleep(self.duration);
+        let mut all = Vec::new();
+        for ((name, reports), cpus) in applied.stop_and_collect().into_iter().zip(cpusets) {
+            all.extend(reports.iter().cloned());
+            self.record_group(ReportGroup {
+                name,
+                cpuset: cpus,
+                reports,
+            });
+        }
+        Ok(all)
     }
 
     /// The `WorkloadConfig` the attribute describes.
@@ -85,8 +167,13 @@ impl Ctx {
     }
 
     /// Run the attribute's workload: spawn, start, wait `duration`, stop
-    /// and collect. The reports are recorded for the test's JSON record.
+    /// and collect. With `cgroups > 0`, in that many cgroups laid out by
+    /// `cpusets` (see [`Ctx::run_cgroups`]). The reports are recorded for
+    /// the checks and the test's JSON record.
     pub fn run_workload(&self) -> anyhow::Result<Vec<WorkerReport>> {
+        if self.cgroups > 0 {
+            return self.run_cgroups(self.cgroup_defs());
+        }
         let mut handle = self.spawn(&self.config())?;
         handle.start();
         std::thread::sleep(self.duration);

@@ -3,9 +3,23 @@
 use super::Requirements;
 use crate::cpuset::CpuSet;
 
-/// Why the machine cannot run a test with `req`, or None when it can.
-pub(crate) fn unmet(req: &Requirements) -> Option<String> {
+/// Why the machine cannot run a test with `req` (under `scheduler`, if
+/// any), or None when it can.
+pub(crate) fn unmet(req: &Requirements, scheduler: Option<&str>, cgroups: usize) -> Option<String> {
     let mut why = Vec::new();
+    if cgroups > 0 && !nix::unistd::geteuid().is_root() {
+        why.push(format!("runs its workers in {cgroups} cgroup(s), which needs root"));
+    }
+    if let Some(s) = scheduler {
+        if !std::path::Path::new("/sys/kernel/sched_ext").exists() {
+            why.push(format!(
+                "runs under the sched_ext scheduler {s:?}, and this kernel has no sched_ext"
+            ));
+        }
+        if !nix::unistd::geteuid().is_root() {
+            why.push(format!("runs under the sched_ext scheduler {s:?}, which needs root"));
+        }
+    }
     if req.root && !nix::unistd::geteuid().is_root() {
         why.push("needs root (run the tests with sudo or as root)".to_string());
     }
@@ -37,11 +51,11 @@ mod tests {
 
     #[test]
     fn nothing_required_is_met_and_too_many_cpus_is_not() {
-        assert_eq!(unmet(&Requirements::NONE), None);
+        assert_eq!(unmet(&Requirements::NONE, None, 0), None);
         let r = Requirements {
             min_cpus: 100_000,
             ..Requirements::NONE
         };
-        assert!(unmet(&r).unwrap().contains("needs 100000 CPUs"));
+        assert!(unmet(&r, None, 0).unwrap().contains("needs 100000 CPUs"));
     }
 }

@@ -86,7 +86,7 @@ fn judge(entry: &TestEntry, nocapture: bool) -> Result<(), Failed> {
 }
 
 fn trial(entry: &'static TestEntry, args: &Arguments) -> Trial {
-    let missing = unmet(&entry.requires);
+    let missing = unmet(&entry.requires, entry.scheduler, entry.workload.cgroups);
     let listing = args.list || args.ignored;
     let flagged = (missing.is_some() || entry.ignore.is_some()) && listing;
     let run_ignored = args.ignored || args.include_ignored;

@@ -14,7 +14,9 @@ impl TestTopology {
     /// Check a request for share `index` of `of` over `len` CPUs.
     fn check_share(index: usize, of: usize, len: usize) -> Result<usize, TopologyError> {
         if of == 0 {
-            return Err(partition_error("the share count (of) must be at least 1, got 0".into()));
+            return Err(partition_error(
+                "the share count (of) must be at least 1, got 0".into(),
+            ));
         }
         if index >= of {
             return Err(partition_error(format!(
@@ -36,7 +38,11 @@ impl TestTopology {
     pub fn disjoint_share(&self, index: usize, of: usize) -> Result<CpuSet, TopologyError> {
         let usable: Vec<usize> = self.usable_cpus().iter().collect();
         let chunk = Self::check_share(index, of, usable.len())?;
-        let end = if index + 1 == of { usable.len() } else { (index + 1) * chunk };
+        let end = if index + 1 == of {
+            usable.len()
+        } else {
+            (index + 1) * chunk
+        };
         Ok(usable[index * chunk..end].iter().copied().collect())
     }
 
@@ -44,7 +50,9 @@ impl TestTopology {
     /// (`disjoint_share(i, n)` for each `i`).
     pub fn split(&self, n: usize) -> Result<Vec<CpuSet>, TopologyError> {
         if n == 0 {
-            return Err(partition_error("the share count must be at least 1, got 0".into()));
+            return Err(partition_error(
+                "the share count must be at least 1, got 0".into(),
+            ));
         }
         (0..n).map(|i| self.disjoint_share(i, n)).collect()
     }
@@ -84,7 +92,9 @@ impl TestTopology {
     /// (`overlapping_share(i, n, frac)` for each `i`).
     pub fn overlapping(&self, n: usize, frac: f64) -> Result<Vec<CpuSet>, TopologyError> {
         if n == 0 {
-            return Err(partition_error("the share count must be at least 1, got 0".into()));
+            return Err(partition_error(
+                "the share count must be at least 1, got 0".into(),
+            ));
         }
         (0..n).map(|i| self.overlapping_share(i, n, frac)).collect()
     }

@@ -171,10 +171,14 @@ fn index_of(
     for (i, g) in groups.iter().enumerate() {
         for cpu in g.iter() {
             if !all.contains(cpu) {
-                return Err(inconsistent(format!("{what} {i} holds CPU {cpu}, which is not online")));
+                return Err(inconsistent(format!(
+                    "{what} {i} holds CPU {cpu}, which is not online"
+                )));
             }
             if let Some(prev) = map.insert(cpu, i) {
-                return Err(inconsistent(format!("CPU {cpu} is in {what} {prev} and {what} {i}")));
+                return Err(inconsistent(format!(
+                    "CPU {cpu} is in {what} {prev} and {what} {i}"
+                )));
             }
         }
     }
@@ -193,7 +197,8 @@ impl TestTopology {
         parts.llcs.sort_by_key(|l| l.id);
         parts.nodes.sort_by_key(|n| n.id);
         parts.cores.sort_by_key(|c| c.iter().next());
-        if parts.cores.iter().any(CpuSet::is_empty) || parts.llcs.iter().any(|l| l.cpus.is_empty()) {
+        if parts.cores.iter().any(CpuSet::is_empty) || parts.llcs.iter().any(|l| l.cpus.is_empty())
+        {
             return Err(inconsistent("a core or an LLC has no CPUs".into()));
         }
         let core_of = index_of(&parts.cpus, &parts.cores.iter().collect::<Vec<_>>(), "core")?;
@@ -242,7 +247,11 @@ impl TestTopology {
                 let distances = node_ids
                     .iter()
                     .map(|&to| {
-                        let default = if to == n.id { LOCAL_DISTANCE } else { REMOTE_DISTANCE };
+                        let default = if to == n.id {
+                            LOCAL_DISTANCE
+                        } else {
+                            REMOTE_DISTANCE
+                        };
                         (to, n.distances.get(&to).copied().unwrap_or(default))
                     })
                     .collect();

@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 
 use super::model::{LlcParts, NodeParts, Parts};
-use super::{TestTopology, TopologyError};
 #[cfg(test)]
 use super::Llc;
+use super::{TestTopology, TopologyError};
 use crate::cpuset::CpuSet;
 
 impl TestTopology {
@@ -39,7 +39,9 @@ impl TestTopology {
         }
         let num_cores = cpus / threads;
         if llcs > num_cores {
-            return bad(format!("{llcs} LLCs need at least {llcs} cores, got {num_cores}"));
+            return bad(format!(
+                "{llcs} LLCs need at least {llcs} cores, got {num_cores}"
+            ));
         }
         if nodes > llcs {
             return bad(format!(
@@ -53,7 +55,11 @@ impl TestTopology {
         let mut llc_parts = Vec::with_capacity(llcs);
         let mut node_cpus = vec![CpuSet::new(); nodes];
         for l in 0..llcs {
-            let end = if l + 1 == llcs { num_cores } else { (l + 1) * per };
+            let end = if l + 1 == llcs {
+                num_cores
+            } else {
+                (l + 1) * per
+            };
             let set: CpuSet = cores[l * per..end].iter().flat_map(CpuSet::iter).collect();
             node_cpus[l * nodes / llcs].extend(set.iter());
             llc_parts.push(LlcParts {
@@ -125,7 +131,11 @@ mod tests {
         assert_eq!(t.cores().len(), cpus / if smt { 2 } else { 1 }, "{what}");
         // Usable: all but the last CPU above 2 CPUs.
         let usable = t.usable_cpus();
-        assert_eq!(usable.len(), if cpus > 2 { cpus - 1 } else { cpus }, "{what}");
+        assert_eq!(
+            usable.len(),
+            if cpus > 2 { cpus - 1 } else { cpus },
+            "{what}"
+        );
         // LLCs, cores and nodes each partition the CPUs.
         for parts in [
             t.split_by_llc(),
@@ -145,7 +155,10 @@ mod tests {
             assert!(sib.contains(cpu), "{what}");
             assert_eq!(sib.len(), if smt { 2 } else { 1 }, "{what}");
             let llc = t.llc_of(cpu).unwrap();
-            assert!(sib.is_subset(t.llcs()[llc].cpus()), "{what}: core spans LLCs");
+            assert!(
+                sib.is_subset(t.llcs()[llc].cpus()),
+                "{what}: core spans LLCs"
+            );
             let node = t.node_of(cpu).unwrap();
             assert_eq!(t.llcs()[llc].node(), node, "{what}: LLC spans nodes");
         }

@@ -22,7 +22,8 @@ fn cgroups_are_removed_after_a_panicking_test_body() {
         let mut group = CgroupGroup::new(&mgr);
         group.add_cgroup("body/a", &CpuSet::from([0])).unwrap();
         let mut h = WorkloadHandle::spawn(&WorkloadConfig::default()).unwrap();
-        mgr.move_tasks("body/a", &h.worker_pids_for_cgroup_procs().unwrap()).unwrap();
+        mgr.move_tasks("body/a", &h.worker_pids_for_cgroup_procs().unwrap())
+            .unwrap();
         h.start();
         seen.extend(mgr.parent_dirs());
         seen.extend(mgr.dirs("body/a").unwrap());
@@ -52,12 +53,15 @@ fn stale_helper_child() {
     }
     let mgr = CgroupManager::new().unwrap();
     mgr.create_cgroup("victim/inner").unwrap();
-    let sleeper = Command::new("sleep").arg("60").spawn().unwrap();
+    let mut sleeper = Command::new("sleep").arg("60").spawn().unwrap();
     mgr.move_task("victim/inner", sleeper.id() as i32).unwrap();
     let mut out = std::io::stdout().lock();
-    writeln!(out, "READY {} {}", mgr.parent_name(), sleeper.id()).unwrap();
+    // On its own line: libtest has printed "test ... " without a newline.
+    writeln!(out, "\nREADY {} {}", mgr.parent_name(), sleeper.id()).unwrap();
     out.flush().unwrap();
     loop {
+        // Wait for SIGKILL; reap the sleeper should it end first.
+        let _ = sleeper.try_wait();
         std::thread::sleep(Duration::from_secs(1));
     }
 }
@@ -69,7 +73,13 @@ fn stale_parent_of_a_killed_run_is_removed() {
     };
     let exe = std::env::current_exe().unwrap();
     let mut child = Command::new(exe)
-        .args(["--exact", "cleanup::stale_helper_child", "--include-ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "cleanup::stale_helper_child",
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(HELPER_ENV, "1")
         .stdout(Stdio::piped())
         .spawn()
@@ -78,8 +88,12 @@ fn stale_parent_of_a_killed_run_is_removed() {
     let ready = lines
         .by_ref()
         .map_while(Result::ok)
-        .find(|l| l.starts_with("READY "))
-        .expect("the helper reports READY");
+        .find_map(|l| l.find("READY ").map(|i| l[i..].to_string()));
+    let Some(ready) = ready else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the helper exited without reporting READY");
+    };
     let mut parts = ready.split_whitespace().skip(1);
     let parent = parts.next().unwrap().to_string();
     let sleeper: i32 = parts.next().unwrap().parse().unwrap();
@@ -88,13 +102,23 @@ fn stale_parent_of_a_killed_run_is_removed() {
 
     let roots = mgr.hierarchy().roots();
     for root in &roots {
-        assert!(root.join(&parent).join("victim/inner").is_dir(), "left behind by the killed run");
+        assert!(
+            root.join(&parent).join("victim/inner").is_dir(),
+            "left behind by the killed run"
+        );
     }
-    assert_eq!(cgroup_of(sleeper, "cpuset"), format!("/{parent}/victim/inner"));
+    assert_eq!(
+        cgroup_of(sleeper, "cpuset"),
+        format!("/{parent}/victim/inner")
+    );
 
     // The next run removes it, moving its task out first.
     let next = CgroupManager::new().unwrap();
-    assert!(next.stale_removed().contains(&parent), "{:?}", next.stale_removed());
+    assert!(
+        next.stale_removed().contains(&parent),
+        "{:?}",
+        next.stale_removed()
+    );
     for root in &roots {
         assert!(!root.join(&parent).exists());
     }
@@ -102,5 +126,8 @@ fn stale_parent_of_a_killed_run_is_removed() {
     assert_eq!(cgroup_of(sleeper, "cpu"), "/");
     // Our own parents (live owner) were left alone.
     assert!(mgr.parent_dirs().iter().all(|d| d.is_dir()));
-    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(sleeper), nix::sys::signal::Signal::SIGKILL);
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(sleeper),
+        nix::sys::signal::Signal::SIGKILL,
+    );
 }

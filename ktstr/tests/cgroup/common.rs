@@ -50,18 +50,23 @@ pub fn cgroup_of(tid: i32, controller: &str) -> String {
         .find_map(|l| {
             let mut parts = l.splitn(3, ':');
             let (_, ctrls, path) = (parts.next()?, parts.next()?, parts.next()?);
-            ctrls.split(',').any(|c| c == controller).then(|| path.to_string())
+            ctrls
+                .split(',')
+                .any(|c| c == controller)
+                .then(|| path.to_string())
         })
         .unwrap_or_else(|| panic!("no {controller} line in /proc/{tid}/cgroup:\n{text}"))
 }
 
-/// Every `ktstr-*` directory at the roots of the manager's hierarchy.
+/// Every `ktstr-<our pid>-*` directory at the roots of the manager's
+/// hierarchy (other processes' runs are none of our business).
 pub fn ktstr_dirs(mgr: &CgroupManager) -> Vec<String> {
+    let mine = format!("ktstr-{}-", std::process::id());
     let mut out = Vec::new();
     for root in mgr.hierarchy().roots() {
         for e in std::fs::read_dir(&root).unwrap().flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with("ktstr-") {
+            if name.starts_with(&mine) {
                 out.push(format!("{}/{name}", root.display()));
             }
         }

@@ -62,7 +62,11 @@ fn fork_workers_move_through_cgroup_procs() {
     std::thread::sleep(Duration::from_millis(300));
     let reports = h.stop_and_collect();
     assert_clean(&reports, 2);
-    assert!(cpus_used(&reports).is_subset(&cpu), "{:?} outside {cpu}", cpus_used(&reports));
+    assert!(
+        cpus_used(&reports).is_subset(&cpu),
+        "{:?} outside {cpu}",
+        cpus_used(&reports)
+    );
 }
 
 #[test]
@@ -94,7 +98,11 @@ fn thread_workers_move_through_tasks() {
     std::thread::sleep(Duration::from_millis(300));
     let reports = h.stop_and_collect();
     assert_clean(&reports, 2);
-    assert!(cpus_used(&reports).is_subset(&cpu), "{:?} outside {cpu}", cpus_used(&reports));
+    assert!(
+        cpus_used(&reports).is_subset(&cpu),
+        "{:?} outside {cpu}",
+        cpus_used(&reports)
+    );
     drop(group);
     assert!(!mgr.exists("threads"));
 }
@@ -115,7 +123,8 @@ fn disjoint_cpusets_keep_workers_apart() {
     group.add_cgroup("right", &sets[1]).unwrap();
     let mut left = spin(2, CloneMode::Fork);
     let mut right = spin(2, CloneMode::Thread);
-    mgr.move_tasks("left", &left.worker_pids_for_cgroup_procs().unwrap()).unwrap();
+    mgr.move_tasks("left", &left.worker_pids_for_cgroup_procs().unwrap())
+        .unwrap();
     mgr.move_threads("right", &right.worker_pids()).unwrap();
     left.start();
     right.start();
@@ -124,8 +133,16 @@ fn disjoint_cpusets_keep_workers_apart() {
     assert_clean(&l, 2);
     assert_clean(&r, 2);
     let (lu, ru) = (cpus_used(&l), cpus_used(&r));
-    assert!(lu.is_subset(&sets[0]), "left ran on {lu}, its cpuset is {}", sets[0]);
-    assert!(ru.is_subset(&sets[1]), "right ran on {ru}, its cpuset is {}", sets[1]);
+    assert!(
+        lu.is_subset(&sets[0]),
+        "left ran on {lu}, its cpuset is {}",
+        sets[0]
+    );
+    assert!(
+        ru.is_subset(&sets[1]),
+        "right ran on {ru}, its cpuset is {}",
+        sets[1]
+    );
     assert!(lu.is_disjoint(&ru));
 }
 
@@ -142,8 +159,10 @@ fn weights_split_a_shared_cpu() {
     mgr.set_cpu_weight("heavy", 400).unwrap();
     let mut light = spin(1, CloneMode::Fork);
     let mut heavy = spin(1, CloneMode::Fork);
-    mgr.move_tasks("light", &light.worker_pids_for_cgroup_procs().unwrap()).unwrap();
-    mgr.move_tasks("heavy", &heavy.worker_pids_for_cgroup_procs().unwrap()).unwrap();
+    mgr.move_tasks("light", &light.worker_pids_for_cgroup_procs().unwrap())
+        .unwrap();
+    mgr.move_tasks("heavy", &heavy.worker_pids_for_cgroup_procs().unwrap())
+        .unwrap();
     light.start();
     heavy.start();
     std::thread::sleep(Duration::from_millis(1500));

@@ -10,11 +10,14 @@ use crate::common::{cgroup_of, setup};
 
 #[test]
 fn setup_defs_places_fork_and_thread_workers_before_start() {
-    let Some((_g, mgr, topo)) = setup("setup_defs_places_fork_and_thread_workers_before_start") else {
+    let Some((_g, mgr, topo)) = setup("setup_defs_places_fork_and_thread_workers_before_start")
+    else {
         return;
     };
     if topo.usable_cpus().len() < 2 {
-        println!("SKIP setup_defs_places_fork_and_thread_workers_before_start: needs 2 usable CPUs");
+        println!(
+            "SKIP setup_defs_places_fork_and_thread_workers_before_start: needs 2 usable CPUs"
+        );
         return;
     }
     let setup = Setup::Defs(vec![
@@ -47,7 +50,10 @@ fn setup_defs_places_fork_and_thread_workers_before_start() {
         for r in reports {
             assert!(r.is_clean() && r.work_units > 0, "{name}: {r:?}");
             let used: CpuSet = r.cpus_used.iter().map(|&c| c as usize).collect();
-            assert!(used.is_subset(&cpus), "{name}: ran on {used}, cpuset {cpus}");
+            assert!(
+                used.is_subset(&cpus),
+                "{name}: ran on {used}, cpuset {cpus}"
+            );
         }
     }
     assert_eq!(mgr.list().unwrap(), Vec::<String>::new());
@@ -59,11 +65,16 @@ fn setup_failure_part_way_removes_what_it_made() {
         return;
     };
     mgr.create_cgroup("taken").unwrap();
-    let setup = Setup::Defs(vec![CgroupDef::named("first").with_workers(1), CgroupDef::named("taken")]);
+    let setup = Setup::Defs(vec![
+        CgroupDef::named("first").with_workers(1),
+        CgroupDef::named("taken"),
+    ]);
     let e = setup.apply(&mgr, &topo).unwrap_err();
-    assert!(matches!(e, ktstr::Error::Cgroup(CgroupError::Exists { .. })), "{e}");
+    assert!(
+        matches!(e, ktstr::Error::Cgroup(CgroupError::Exists { .. })),
+        "{e}"
+    );
     assert!(!mgr.exists("first"), "the first cgroup was removed again");
     assert!(mgr.exists("taken"), "a cgroup the setup did not make stays");
     mgr.remove_cgroup("taken").unwrap();
-    let _ = CpuSet::new();
 }

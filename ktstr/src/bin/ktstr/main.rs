@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod bench;
 mod list;
 mod run;
+mod topo;
 
 /// Exit code for a run that worked.
 const EXIT_OK: u8 = 0;
@@ -36,6 +37,9 @@ enum Command {
     List,
     /// Benchmark the workload engine (spawn, start, collect, overhead).
     Bench(bench::BenchArgs),
+    /// Print this machine's CPU topology: CPUs, cores, SMT siblings, LLCs,
+    /// NUMA nodes.
+    Topo,
 }
 
 /// What a subcommand can end with.
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::main(args),
         Command::List => list::main(),
         Command::Bench(args) => bench::main(args),
+        Command::Topo => topo::main(),
     };
     match result {
         Ok(()) => ExitCode::from(EXIT_OK),

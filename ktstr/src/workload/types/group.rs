@@ -1,5 +1,8 @@
 //! What the grouped types share: the per-group shared page, bounded waits,
-//! and the stop rule for a worker that depends on a partner.
+//! the stop rule for a worker that depends on a partner, and the
+//! primitives several families build on: the futex mutex ([`FutexLock`]),
+//! a stamped futex counter ([`Doorbell`]), and the priority and pinning
+//! helpers of the real-time roles ([`fifo_or_nice`], [`group_cpu`]).
 //!
 //! # The stop rule
 //!
@@ -13,12 +16,15 @@
 //! most that grace, never a hang.
 
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::sys::futex;
+use nix::sys::resource::{getrlimit, setrlimit, Resource};
+
+use crate::cpuset::CpuSet;
 use crate::sys::shm::SharedMapping;
+use crate::sys::{clock, futex, sched};
 use crate::workload::{spin_burst, Worker};
 
 /// Longest single blocking wait (poll or futex timeout) of a grouped worker.
@@ -141,10 +147,263 @@ impl<T: PageState> SharedPage<T> {
     }
 }
 
+/// Spin for `d` in chunks of 1024 steps counted as work units
+/// ([`Worker::spin`]), with a progress checkpoint after each chunk (so a
+/// preemption in the middle shows as a gap). Ends early once stop is
+/// requested, but never before the first chunk.
+pub(crate) fn spin_for(w: &mut Worker, d: Duration) {
+    let end = clock::monotonic_ns().saturating_add(d.as_nanos() as u64);
+    loop {
+        w.spin(1024);
+        w.checkpoint();
+        if clock::monotonic_ns() >= end || w.should_stop() {
+            return;
+        }
+    }
+}
+
+/// Make sure `extra` more descriptors fit under `RLIMIT_NOFILE`, raising
+/// the soft limit (never above the hard one) when they do not. `name` and
+/// `n` (the worker count) are for the message.
+pub(crate) fn make_fd_room(name: &str, n: usize, extra: usize) -> Result<(), String> {
+    let open = std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count())
+        .unwrap_or(64);
+    let need = (open + extra + 64) as u64;
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
+        return Ok(());
+    };
+    if need <= soft {
+        return Ok(());
+    }
+    if need > hard || setrlimit(Resource::RLIMIT_NOFILE, need, hard).is_err() {
+        return Err(format!(
+            "{name} with {n} workers needs about {need} open files (its pipes or eventfds and \
+             report pipes) but the open-file limit is {soft} (hard limit {hard}): raise \
+             `ulimit -n` or use fewer workers"
+        ));
+    }
+    Ok(())
+}
+
+/// `T` on a 64-byte cache line of its own, for page layouts where
+/// different workers write different parts.
+#[repr(C, align(64))]
+pub(crate) struct Line<T>(pub T);
+
+/// A futex word counting events, with the time of the latest one: one side
+/// [`ring`](Doorbell::ring)s (and [`wake`](Doorbell::wake)s), the other
+/// [`wait`](Doorbell::wait)s until the count moves and reads the stamp
+/// to measure its wake latency from the ringer's clock. Counts wrap.
+#[repr(C)]
+pub(crate) struct Doorbell {
+    /// Events so far (wrapping). The futex word.
+    rings: AtomicU32,
+    _pad: AtomicU32,
+    /// Time of the latest event (`CLOCK_MONOTONIC` ns).
+    rung_ns: AtomicU64,
+}
+
+impl Doorbell {
+    /// Events so far.
+    pub(crate) fn rings(&self) -> u32 {
+        self.rings.load(Ordering::Acquire)
+    }
+
+    /// Stamp the time and count one event (`Release`, so a waiter that sees
+    /// the count sees the stamp). Wakes nobody; returns the new count.
+    pub(crate) fn ring(&self) -> u32 {
+        // fetch_max: of two racing ringers, the later stamp is kept.
+        self.rung_ns
+            .fetch_max(clock::monotonic_ns(), Ordering::Relaxed);
+        self.rings.fetch_add(1, Ordering::Release).wrapping_add(1)
+    }
+
+    /// The count and the latest stamp now, without waiting (for a side
+    /// that learns of a ring by other means, such as a signal).
+    pub(crate) fn last(&self) -> (u32, u64) {
+        let n = self.rings();
+        (n, self.rung_ns.load(Ordering::Relaxed))
+    }
+
+    /// `FUTEX_WAKE` up to `n` waiters.
+    pub(crate) fn wake(&self, n: u32) {
+        futex::wake(&self.rings, n);
+    }
+
+    /// Wait (see [`wait_until`]) until `ready(count)`; returns the count and
+    /// the latest stamp, or None when the worker should stop.
+    pub(crate) fn wait(
+        &self,
+        w: &Worker,
+        done: bool,
+        ready: impl Fn(u32) -> bool,
+    ) -> Option<(u32, u64)> {
+        let n = wait_until(w, &self.rings, done, ready)?;
+        Some((n, self.rung_ns.load(Ordering::Relaxed)))
+    }
+}
+
+/// A futex mutex: the classic three-state lock (Drepper, "Futexes Are
+/// Tricky", mutex 3): 0 free, 1 held, 2 held with (possible) waiters.
+/// Acquire is a `compare_exchange(0 → 1)` fast path, else `swap(2)` and
+/// `FUTEX_WAIT` until a swap returns 0; release stamps the time, then
+/// `fetch_sub(1)`, and only when waiters may exist (the word was 2) stores
+/// 0 and `FUTEX_WAKE`s one of them. Waits are bounded ([`WAIT_SLICE`]), and
+/// a worker asked to stop leaves its acquire loop *without* the lock: no
+/// worker ever releases a lock it does not hold.
+#[repr(C)]
+pub(crate) struct FutexLock {
+    /// 0 free, 1 held, 2 held with waiters. The futex word.
+    word: AtomicU32,
+    _pad: AtomicU32,
+    /// When the lock was last released (`CLOCK_MONOTONIC` ns).
+    released_ns: AtomicU64,
+}
+
+// SAFETY: repr(C), atomics only, 16 bytes; zero is "free, never released".
+unsafe impl PageState for FutexLock {}
+
+/// How an acquire ended.
+pub(crate) enum Acquired {
+    /// Got the lock; whether it had to wait for it.
+    Held { waited: bool },
+    /// Stop: left without the lock.
+    Stopped,
+}
+
+impl FutexLock {
+    /// Take the lock, waiting at most [`WAIT_SLICE`] per futex wait; gives
+    /// up (without the lock) when the worker should stop (see [`give_up`]).
+    pub(crate) fn acquire(&self, w: &Worker, done: bool) -> Acquired {
+        let word = &self.word;
+        let mut c = match word.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed) {
+            Ok(_) => return Acquired::Held { waited: false },
+            Err(c) => c,
+        };
+        if c != 2 {
+            c = word.swap(2, Ordering::Acquire);
+        }
+        let mut waited = false;
+        while c != 0 {
+            if give_up(w, done) {
+                // We hold nothing: the 2 we may have stored only makes the
+                // holder's release issue a wake, which is harmless.
+                return Acquired::Stopped;
+            }
+            futex::wait(word, 2, WAIT_SLICE);
+            waited = true;
+            c = word.swap(2, Ordering::Acquire);
+        }
+        Acquired::Held { waited }
+    }
+
+    /// Release the lock, which the caller holds.
+    pub(crate) fn release(&self) {
+        self.released_ns
+            .store(clock::monotonic_ns(), Ordering::Relaxed);
+        if self.word.fetch_sub(1, Ordering::Release) != 1 {
+            self.word.store(0, Ordering::Release);
+            futex::wake(&self.word, 1);
+        }
+    }
+
+    /// When the lock was last released: read it right after an acquire
+    /// that waited, to measure the hand-off.
+    pub(crate) fn released_ns(&self) -> u64 {
+        self.released_ns.load(Ordering::Relaxed)
+    }
+}
+
+/// Longest burst of a real-time spinner, in µs: it must leave its CPU
+/// regularly.
+pub(crate) const MAX_RT_BURST_US: u64 = 100_000;
+/// Longest sleep of a timed role, in µs (10 s).
+pub(crate) const MAX_SLEEP_US: u64 = 10_000_000;
+
+/// Check that `value` (µs) of `name`'s `field` is within `1..=max`.
+pub(crate) fn check_us(name: &str, field: &str, value: u64, max: u64) -> Result<(), String> {
+    if value == 0 || value > max {
+        return Err(format!("{name} {field} is {value}: it must be within 1..={max} µs"));
+    }
+    Ok(())
+}
+
+/// Make the calling worker `SCHED_FIFO` at `prio`. When that is refused
+/// (no `CAP_SYS_NICE`, no `RLIMIT_RTPRIO`, a cgroup without RT runtime),
+/// fall back to the strongest setting allowed: the lowest nice value from
+/// `nice` up to 0 that `setpriority` accepts. The fallback is noted in the
+/// report, naming `who` (type and role). Returns whether FIFO was granted.
+pub(crate) fn fifo_or_nice(w: &mut Worker, who: &str, prio: i32, nice: i32) -> bool {
+    let tid = w.tid();
+    let Err(e) = sched::set_scheduler(tid, libc::SCHED_FIFO, prio) else {
+        return true;
+    };
+    let got = (nice..=0).find(|&n| sched::set_nice(tid, n).is_ok());
+    let now = match got {
+        Some(n) => format!("at nice {n}"),
+        None => "at its current nice value (even nice 0 was refused)".to_string(),
+    };
+    w.note(format!(
+        "{who}: SCHED_FIFO priority {prio} refused ({e}); running SCHED_OTHER {now} instead, \
+         the strongest setting allowed"
+    ));
+    false
+}
+
+/// Set the calling worker's nice value (a low-priority role); a refusal
+/// is noted.
+pub(crate) fn set_own_nice(w: &mut Worker, who: &str, nice: i32) {
+    if let Err(e) = sched::set_nice(w.tid(), nice) {
+        w.note(format!("{who}: nice {nice} refused ({e}); running at its current nice value"));
+    }
+}
+
+/// The CPU that the members of group `group` of a real-time type share:
+/// from the calling worker's allowed CPUs, round-robin by group over all
+/// of them but the highest when there are more than one (that one is left
+/// to the harness and the rest of the system, so RT roles never occupy
+/// every CPU). Members with the same allowed CPUs agree on it.
+pub(crate) fn group_cpu(w: &Worker, group: usize) -> Option<usize> {
+    let allowed = sched::get_affinity(w.tid()).ok()?;
+    let cpus: Vec<usize> = allowed.iter().collect();
+    let usable = match cpus.len() {
+        0 => return None,
+        1 => &cpus[..],
+        n => &cpus[..n - 1],
+    };
+    Some(usable[group % usable.len()])
+}
+
+/// Pin the calling worker to `cpus`; a refusal is noted (the worker then
+/// runs where it was allowed to). Returns whether it is pinned.
+pub(crate) fn pin_self(w: &mut Worker, who: &str, cpus: &CpuSet) -> bool {
+    match sched::set_affinity(w.tid(), cpus) {
+        Ok(()) => true,
+        Err(e) => {
+            w.note(format!("{who}: cannot pin to CPU(s) {cpus} ({e}); running unpinned"));
+            false
+        }
+    }
+}
+
+/// Pin the calling worker to its group's CPU ([`group_cpu`]); notes when
+/// it cannot. Returns the CPU when pinned.
+pub(crate) fn pin_to_group_cpu(w: &mut Worker, who: &str, group: usize) -> Option<usize> {
+    let Some(cpu) = group_cpu(w, group) else {
+        w.note(format!("{who}: cannot read its allowed CPUs; running unpinned"));
+        return None;
+    };
+    pin_self(w, who, &[cpu].into()).then_some(cpu)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workload::control::Control;
+    use crate::workload::worker::Seat;
     use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+    use std::time::Instant;
 
     #[repr(C)]
     struct Two {
@@ -164,5 +423,113 @@ mod tests {
             .join()
             .unwrap();
         assert_eq!(p.get().b.load(Ordering::Acquire), 7);
+    }
+
+    fn worker(ctl: &Arc<Control>, index: usize) -> Worker {
+        let seat = Seat {
+            index,
+            num_workers: ctl.workers(),
+            group: 0,
+            role: "test",
+            work_type: "test".into(),
+        };
+        Worker::new(ctl.clone(), seat, crate::sys::sched::gettid())
+    }
+
+    #[test]
+    fn the_lock_excludes() {
+        let ctl = Arc::new(Control::new(4).unwrap());
+        let page = SharedPage::<FutexLock>::new("test", 0).unwrap();
+        // A plain read-then-write counter: any overlap loses increments.
+        let counter = Arc::new(AtomicU64::new(0));
+        let threads: Vec<_> = (0..4)
+            .map(|i| {
+                let (ctl, page, counter) = (ctl.clone(), page.clone(), counter.clone());
+                std::thread::spawn(move || {
+                    let w = worker(&ctl, i);
+                    let lock = page.get();
+                    for _ in 0..20_000 {
+                        assert!(matches!(lock.acquire(&w, true), Acquired::Held { .. }));
+                        let v = counter.load(Ordering::Relaxed);
+                        std::hint::spin_loop();
+                        counter.store(v + 1, Ordering::Relaxed);
+                        lock.release();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(counter.load(Ordering::Relaxed), 80_000);
+        assert_eq!(page.get().word.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn stop_leaves_the_wait_without_the_lock() {
+        let ctl = Arc::new(Control::new(2).unwrap());
+        let page = SharedPage::<FutexLock>::new("test", 0).unwrap();
+        let me = worker(&ctl, 0);
+        assert!(matches!(
+            page.get().acquire(&me, true),
+            Acquired::Held { waited: false }
+        ));
+        let (ctl2, page2) = (ctl.clone(), page.clone());
+        let waiter = std::thread::spawn(move || {
+            let w = worker(&ctl2, 1);
+            let t = Instant::now();
+            let got = page2.get().acquire(&w, true);
+            (matches!(got, Acquired::Stopped), t.elapsed())
+        });
+        std::thread::sleep(Duration::from_millis(50));
+        ctl.request_stop();
+        let (stopped, took) = waiter.join().unwrap();
+        assert!(stopped, "the waiter must leave without the lock");
+        assert!(took < Duration::from_secs(2), "{took:?}");
+        // Still ours (marked contended by the waiter); our release frees it.
+        assert_eq!(page.get().word.load(Ordering::Relaxed), 2);
+        page.get().release();
+        assert_eq!(page.get().word.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn doorbell_carries_count_and_stamp() {
+        #[repr(C)]
+        struct Bell(Doorbell);
+        // SAFETY: repr(C), a Doorbell (atomics only), 16 bytes.
+        unsafe impl PageState for Bell {}
+        let ctl = Arc::new(Control::new(2).unwrap());
+        let page = SharedPage::<Bell>::new("test", 0).unwrap();
+        let page2 = page.clone();
+        let ctl2 = ctl.clone();
+        let waiter = std::thread::spawn(move || {
+            let w = worker(&ctl2, 1);
+            page2.get().0.wait(&w, true, |n| n != 0)
+        });
+        std::thread::sleep(Duration::from_millis(20));
+        let before = clock::monotonic_ns();
+        assert_eq!(page.get().0.ring(), 1);
+        page.get().0.wake(1);
+        let (n, stamp) = waiter.join().unwrap().expect("rung, not stopped");
+        assert_eq!(n, 1);
+        assert!(stamp >= before && stamp <= clock::monotonic_ns());
+        // A stopped wait that already did its pass returns None.
+        ctl.request_stop();
+        let w = worker(&ctl, 0);
+        assert!(page.get().0.wait(&w, true, |n| n == 5).is_none());
+    }
+
+    #[test]
+    fn group_cpu_leaves_the_highest_cpu_alone() {
+        let ctl = Arc::new(Control::new(1).unwrap());
+        let w = worker(&ctl, 0);
+        let allowed: Vec<usize> = sched::get_affinity(w.tid()).unwrap().iter().collect();
+        for g in 0..4 {
+            let cpu = group_cpu(&w, g).unwrap();
+            assert!(allowed.contains(&cpu));
+            if allowed.len() > 1 {
+                assert_ne!(Some(&cpu), allowed.last(), "group {g}");
+            }
+        }
     }
 }

@@ -13,15 +13,23 @@ pub(crate) mod cache;
 pub(crate) mod churn;
 pub(crate) mod contention;
 pub(crate) mod custom;
+pub(crate) mod epoll;
 pub(crate) mod fanout;
 pub(crate) mod fork_exit;
 pub(crate) mod futex;
 pub(crate) mod group;
+pub(crate) mod herd;
+pub(crate) mod inversion;
 pub(crate) mod io;
 pub(crate) mod page_fault;
 pub(crate) mod pipe;
+pub(crate) mod ring;
+pub(crate) mod rt;
 pub(crate) mod sequence;
+pub(crate) mod signal;
+pub(crate) mod smt;
 pub(crate) mod spin;
+pub(crate) mod waker;
 
 /// What one worker runs. `run` owns the loop: it must call
 /// `Worker::end_iteration` once per pass and return once
@@ -117,7 +125,7 @@ pub(crate) struct Entry {
 }
 
 /// Every work type, in the order `ktstr list` prints them.
-pub(crate) const CATALOGUE: [Entry; 20] = [
+pub(crate) const CATALOGUE: [Entry; 30] = [
     spin::SPIN_WAIT,
     spin::MIXED,
     spin::YIELD_HEAVY,
@@ -137,6 +145,16 @@ pub(crate) const CATALOGUE: [Entry; 20] = [
     fanout::FUTEX_FAN_OUT,
     fanout::FAN_OUT_COMPUTE,
     contention::MUTEX_CONTENTION,
+    herd::THUNDERING_HERD,
+    inversion::PRIORITY_INVERSION,
+    ring::PRODUCER_CONSUMER_IMBALANCE,
+    rt::RT_STARVATION,
+    waker::ASYMMETRIC_WAKER,
+    waker::WAKE_CHAIN,
+    signal::SIGNAL_STORM,
+    rt::PREEMPT_STORM,
+    epoll::EPOLL_STORM,
+    smt::SMT_SIBLING_SPIN,
     custom::CUSTOM,
 ];
 

@@ -13,12 +13,11 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::resource::{getrlimit, setrlimit, Resource};
 use nix::sys::signal::{SigSet, Signal};
 use nix::unistd::pipe2;
 
 use super::cache::rmw_steps;
-use super::group::{give_up, BURST_SLICE, WAIT_SLICE};
+use super::group::{give_up, make_fd_room, BURST_SLICE, WAIT_SLICE};
 use super::{Body, Entry, Family, Planned};
 use crate::sys::clock;
 use crate::workload::{spin_burst, WorkType, Worker};
@@ -109,29 +108,6 @@ impl Family for Pipe {
         }
         Ok(out)
     }
-}
-
-/// Make sure `extra` more descriptors fit under `RLIMIT_NOFILE`, raising
-/// the soft limit (never above the hard one) when they do not.
-fn make_fd_room(name: &str, n: usize, extra: usize) -> Result<(), String> {
-    let open = std::fs::read_dir("/proc/self/fd")
-        .map(|d| d.count())
-        .unwrap_or(64);
-    let need = (open + extra + 64) as u64;
-    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
-        return Ok(());
-    };
-    if need <= soft {
-        return Ok(());
-    }
-    if need > hard || setrlimit(Resource::RLIMIT_NOFILE, need, hard).is_err() {
-        return Err(format!(
-            "{name} with {n} workers needs about {need} open files (its pipes and report \
-             pipes) but the open-file limit is {soft} (hard limit {hard}): raise `ulimit -n` \
-             or use fewer workers"
-        ));
-    }
-    Ok(())
 }
 
 /// What a wait for the partner's message ended with.

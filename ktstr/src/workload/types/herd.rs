@@ -1,0 +1,177 @@
+//! `ThunderingHerd`: one waker broadcasts to `waiters` sleepers that then
+//! all race for one lock.
+//!
+//! A group is one waker and `waiters` waiters sharing one page with three
+//! lines: the broadcast [`Doorbell`] (the waiters' futex word), the
+//! acknowledgement [`Doorbell`] (the waker's), and a [`FutexLock`]. Per
+//! round:
+//!
+//! 1. The waker rings the broadcast bell and `FUTEX_WAKE`s every waiter
+//!    at once, then sleeps until all have acknowledged.
+//! 2. Each waiter wakes, samples its wake latency from the broadcast stamp,
+//!    and takes the lock: all of them were made runnable together, one
+//!    wins and the rest block again on the lock word, to be released one
+//!    by one (the herd). It holds the lock for `hold_iters` spin steps,
+//!    releases it and acknowledges; the last acknowledgement wakes the
+//!    waker.
+//!
+//! Like `FutexFanOut`, the waker never runs ahead of its waiters, so every
+//! broadcast finds them asleep. Counters wrap; comparisons are exact
+//! equalities of wrapped values.
+
+use std::sync::Arc;
+
+use super::group::{burn, Acquired, Doorbell, FutexLock, Line, PageState, SharedPage};
+use super::{Body, Entry, Family, Planned};
+use crate::sys::clock;
+use crate::workload::{WorkType, Worker};
+
+pub(crate) const THUNDERING_HERD: Entry = Entry {
+    name: "ThunderingHerd",
+    group: "wait+1",
+    about: "one futex broadcast wakes every waiter, which then all race for one lock: herd wakeups",
+    default: Some(WorkType::thundering_herd),
+};
+
+/// Largest `waiters`.
+const MAX_WAITERS: usize = 4096;
+
+/// One group's page: each part on its own cache line.
+#[repr(C)]
+struct Herd {
+    bcast: Line<Doorbell>,
+    acks: Line<Doorbell>,
+    lock: Line<FutexLock>,
+}
+
+// SAFETY: repr(C), made only of Doorbells and a FutexLock (atomics only)
+// padded to 64-byte lines, 192 bytes; zero is "round 0, nothing
+// acknowledged, lock free".
+unsafe impl PageState for Herd {}
+
+/// `ThunderingHerd { waiters, hold_iters }`.
+#[derive(Clone, Copy)]
+pub(crate) struct ThunderingHerd {
+    pub waiters: usize,
+    pub hold_iters: u64,
+}
+
+impl Family for ThunderingHerd {
+    fn name(&self) -> &'static str {
+        THUNDERING_HERD.name
+    }
+
+    fn group_size(&self) -> Option<usize> {
+        Some(self.waiters.saturating_add(1))
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.waiters == 0 || self.waiters > MAX_WAITERS {
+            return Err(format!(
+                "ThunderingHerd waiters is {}: a waker needs 1..={MAX_WAITERS} waiters to wake \
+                 (2 or more to make a herd)",
+                self.waiters
+            ));
+        }
+        Ok(())
+    }
+
+    fn plan(&self, n: usize) -> Result<Vec<Planned>, String> {
+        let size = self.waiters + 1;
+        let mut out = Vec::with_capacity(n);
+        for group in 0..n / size {
+            let page = SharedPage::<Herd>::new(self.name(), group)?;
+            for k in 0..size {
+                out.push(Planned {
+                    body: Box::new(HerdBody {
+                        page: page.clone(),
+                        params: *self,
+                        waker: k == 0,
+                        sink: 0,
+                    }),
+                    group,
+                    role: if k == 0 { "waker" } else { "waiter" },
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One member of a group.
+struct HerdBody {
+    page: Arc<SharedPage<Herd>>,
+    params: ThunderingHerd,
+    waker: bool,
+    sink: u64,
+}
+
+impl Body for HerdBody {
+    fn run(&mut self, w: &mut Worker) -> Result<(), String> {
+        if self.waker {
+            self.waker(w)
+        } else {
+            self.waiter(w)
+        }
+    }
+}
+
+impl HerdBody {
+    fn waker(&mut self, w: &mut Worker) -> Result<(), String> {
+        let page = self.page.clone();
+        let s = page.get();
+        let waiters = self.params.waiters as u32;
+        let mut done = false;
+        loop {
+            let generation = s.bcast.0.ring();
+            s.bcast.0.wake(waiters);
+            let target = generation.wrapping_mul(waiters);
+            let Some((_, last)) = s.acks.0.wait(w, done, |v| v == target) else {
+                return Ok(());
+            };
+            w.record_wake_latency(clock::monotonic_ns().saturating_sub(last));
+            w.resumed();
+            done = true;
+            w.add_units(1);
+            w.end_iteration();
+            if w.should_stop() {
+                return Ok(());
+            }
+        }
+    }
+
+    fn waiter(&mut self, w: &mut Worker) -> Result<(), String> {
+        let page = self.page.clone();
+        let s = page.get();
+        let waiters = self.params.waiters as u32;
+        let mut seen = 0u32;
+        let mut done = false;
+        loop {
+            let Some((generation, sent)) = s.bcast.0.wait(w, done, |v| v != seen) else {
+                return Ok(());
+            };
+            w.record_wake_latency(clock::monotonic_ns().saturating_sub(sent));
+            w.resumed();
+            seen = generation;
+            match s.lock.0.acquire(w, done) {
+                Acquired::Stopped => return Ok(()),
+                Acquired::Held { waited } => {
+                    if waited {
+                        w.resumed();
+                    }
+                }
+            }
+            burn(w, self.params.hold_iters, &mut self.sink);
+            s.lock.0.release();
+            if s.acks.0.ring() == generation.wrapping_mul(waiters) {
+                s.acks.0.wake(1);
+            }
+            done = true;
+            w.add_units(1);
+            w.end_iteration();
+            if w.should_stop() {
+                return Ok(());
+            }
+        }
+    }
+}

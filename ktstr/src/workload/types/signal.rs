@@ -1,0 +1,283 @@
+//! `SignalStorm`: a sender signals a receiver thread as fast as it takes
+//! them.
+//!
+//! The signal is the real-time signal `SIGRTMIN + 6` ([`storm_signal`]),
+//! sent with `tgkill` to the receiver's thread only. The receiver blocks it
+//! in its own thread before it announces itself, and takes it
+//! synchronously with `sigtimedwait` (100 ms at a time); it never runs a
+//! handler. So nothing in the process is disturbed, even in Thread mode
+//! where the receiver is a thread of the test process:
+//!
+//! - the signal is directed at one thread, which has it blocked: no other
+//!   thread can be picked to take it;
+//! - no disposition is changed, except that a process whose disposition
+//!   for the signal is still the default (terminate) or ignore gets a
+//!   no-op handler, once per process, and keeps it: a stray signal then
+//!   does nothing instead of killing the process (ignore would discard
+//!   the storm's own signals, even blocked ones);
+//! - the receiver drains what is still pending when it leaves and keeps
+//!   the signal blocked until its thread exits, so a late signal is
+//!   discarded with the thread.
+//!
+//! Every signal is answered: the sender rings the `sent` [`Doorbell`] (its
+//! timestamp) just before `tgkill`, and waits on the `ack` bell, which the
+//! receiver rings after taking the signal. One signal is in flight at a
+//! time, so the real-time queue never fills.
+
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use std::sync::{Arc, Once};
+
+use nix::errno::Errno;
+
+use super::group::{burn, give_up, wait_until, Doorbell, Line, PageState, SharedPage, WAIT_SLICE};
+use super::{Body, Entry, Family, Planned};
+use crate::sys::{clock, futex};
+use crate::workload::{WorkType, Worker};
+
+pub(crate) const SIGNAL_STORM: Entry = Entry {
+    name: "SignalStorm",
+    group: "2",
+    about: "a sender tgkills a receiver thread that waits in sigtimedwait: signal wakeups, delivery latency",
+    default: Some(WorkType::signal_storm),
+};
+
+/// The receiver's state word: not ready yet (zero), ready, or gone.
+const READY: u32 = 1;
+const GONE: u32 = 2;
+
+/// The signal of the storm: `SIGRTMIN + 6` (glibc keeps the first real-time
+/// signals for itself; 6 above its `SIGRTMIN` is clear of them and of the
+/// engine's own SIGUSR1).
+pub(crate) fn storm_signal() -> libc::c_int {
+    libc::SIGRTMIN() + 6
+}
+
+/// Who receives, published by the receiver once the signal is blocked.
+#[repr(C)]
+struct Ids {
+    /// 0 not ready, [`READY`], [`GONE`]. The sender's first futex word.
+    state: AtomicU32,
+    tgid: AtomicI32,
+    tid: AtomicI32,
+}
+
+/// One pair's page.
+#[repr(C)]
+struct Storm {
+    ids: Line<Ids>,
+    /// Rung by the sender just before each signal.
+    sent: Line<Doorbell>,
+    /// Rung by the receiver after each signal taken.
+    ack: Line<Doorbell>,
+}
+
+// SAFETY: repr(C), atomics only on 64-byte lines, 192 bytes; zero is "no
+// receiver yet, nothing sent".
+unsafe impl PageState for Storm {}
+
+/// `SignalStorm { spin_iters }`.
+#[derive(Clone, Copy)]
+pub(crate) struct SignalStorm {
+    pub spin_iters: u64,
+}
+
+impl Family for SignalStorm {
+    fn name(&self) -> &'static str {
+        SIGNAL_STORM.name
+    }
+
+    fn group_size(&self) -> Option<usize> {
+        Some(2)
+    }
+
+    fn plan(&self, n: usize) -> Result<Vec<Planned>, String> {
+        let mut out = Vec::with_capacity(n);
+        for pair in 0..n / 2 {
+            let page = SharedPage::<Storm>::new(self.name(), pair)?;
+            for (sender, role) in [(true, "sender"), (false, "receiver")] {
+                out.push(Planned {
+                    body: Box::new(StormBody {
+                        page: page.clone(),
+                        spin_iters: self.spin_iters,
+                        sender,
+                        sink: 0,
+                    }),
+                    group: pair,
+                    role,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One side of a pair.
+struct StormBody {
+    page: Arc<SharedPage<Storm>>,
+    spin_iters: u64,
+    sender: bool,
+    sink: u64,
+}
+
+extern "C" fn ignore_storm_signal(_: libc::c_int) {}
+
+/// A set holding only the storm signal.
+fn storm_set() -> libc::sigset_t {
+    // SAFETY: sigemptyset initialises the set, then sigaddset adds a valid
+    // signal number to it; both only write to our local.
+    unsafe {
+        let mut set = std::mem::zeroed::<libc::sigset_t>();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, storm_signal());
+        set
+    }
+}
+
+/// Give the process a no-op handler for the storm signal if it would
+/// otherwise be killed by it or discard it (see the module doc).
+fn install_handler_once() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sigaction with a NULL new action only reads the current
+        // one into `old`; the second call installs a handler that does
+        // nothing (async-signal-safe) with an empty mask.
+        unsafe {
+            let mut old = std::mem::zeroed::<libc::sigaction>();
+            if libc::sigaction(storm_signal(), std::ptr::null(), &mut old) != 0 {
+                return;
+            }
+            if old.sa_sigaction == libc::SIG_DFL || old.sa_sigaction == libc::SIG_IGN {
+                let mut act = std::mem::zeroed::<libc::sigaction>();
+                act.sa_sigaction = ignore_storm_signal as extern "C" fn(libc::c_int) as usize;
+                libc::sigemptyset(&mut act.sa_mask);
+                libc::sigaction(storm_signal(), &act, std::ptr::null_mut());
+            }
+        }
+    });
+}
+
+/// `sigtimedwait` for the storm signal, at most `WAIT_SLICE`: Ok(true) when
+/// one was taken, Ok(false) at the timeout or on another signal.
+fn take_signal(set: &libc::sigset_t, slice: std::time::Duration) -> Result<bool, Errno> {
+    let ts = libc::timespec {
+        tv_sec: slice.as_secs() as libc::time_t,
+        tv_nsec: slice.subsec_nanos() as libc::c_long,
+    };
+    // SAFETY: `set` and `ts` are valid for the call; a NULL info is allowed.
+    let r = unsafe { libc::sigtimedwait(set, std::ptr::null_mut(), &ts) };
+    match Errno::result(r) {
+        Ok(_) => Ok(true),
+        Err(Errno::EAGAIN) | Err(Errno::EINTR) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// `tgkill(tgid, tid, sig)`.
+fn tgkill(tgid: i32, tid: i32, sig: libc::c_int) -> Result<(), Errno> {
+    // SAFETY: a plain syscall with integer arguments.
+    let r = unsafe { libc::syscall(libc::SYS_tgkill, tgid, tid, sig) };
+    Errno::result(r).map(drop)
+}
+
+impl Body for StormBody {
+    fn run(&mut self, w: &mut Worker) -> Result<(), String> {
+        if self.sender {
+            return self.sender(w);
+        }
+        let page = self.page.clone();
+        let s = page.get();
+        install_handler_once();
+        let set = storm_set();
+        // SAFETY: blocks the storm signal in this thread only; `set` is valid.
+        let r = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+        if r != 0 {
+            s.ids.0.state.store(GONE, Ordering::Release);
+            futex::wake_all(&s.ids.0.state);
+            return Err(format!("SignalStorm receiver: cannot block the signal: {}", Errno::from_raw(r)));
+        }
+        s.ids.0.tgid.store(std::process::id() as i32, Ordering::Relaxed);
+        s.ids.0.tid.store(w.tid(), Ordering::Relaxed);
+        s.ids.0.state.store(READY, Ordering::Release);
+        futex::wake_all(&s.ids.0.state);
+        let result = receive(w, s, &set);
+        s.ids.0.state.store(GONE, Ordering::Release);
+        // Drain; the signal stays blocked until this thread exits.
+        while let Ok(true) = take_signal(&set, std::time::Duration::ZERO) {}
+        result
+    }
+}
+
+/// The receiver's loop.
+fn receive(w: &mut Worker, s: &Storm, set: &libc::sigset_t) -> Result<(), String> {
+    let mut done = false;
+    loop {
+        match take_signal(set, WAIT_SLICE) {
+            Ok(true) => {}
+            Ok(false) if give_up(w, done) => return Ok(()),
+            Ok(false) => continue,
+            Err(e) => return Err(format!("SignalStorm receiver: sigtimedwait: {e}")),
+        }
+        let (_, sent) = s.sent.0.last();
+        w.record_wake_latency(clock::monotonic_ns().saturating_sub(sent));
+        w.resumed();
+        s.ack.0.ring();
+        s.ack.0.wake(1);
+        done = true;
+        w.add_units(1);
+        w.end_iteration();
+        if w.should_stop() {
+            return Ok(());
+        }
+    }
+}
+
+impl StormBody {
+    fn sender(&mut self, w: &mut Worker) -> Result<(), String> {
+        let page = self.page.clone();
+        let s = page.get();
+        // The receiver has blocked the signal once its state is READY.
+        let Some(state) = wait_until(w, &s.ids.0.state, false, |v| v != 0) else {
+            return Ok(());
+        };
+        if state == GONE {
+            w.note("SignalStorm sender: the receiver could not start; stopped early");
+            return Ok(());
+        }
+        let tgid = s.ids.0.tgid.load(Ordering::Relaxed);
+        let tid = s.ids.0.tid.load(Ordering::Relaxed);
+        let sig = storm_signal();
+        let mut done = false;
+        loop {
+            burn(w, self.spin_iters, &mut self.sink);
+            let seen = s.ack.0.rings();
+            s.sent.0.ring();
+            let sent = match s.ids.0.state.load(Ordering::Acquire) {
+                GONE => Err(Errno::ESRCH),
+                _ => tgkill(tgid, tid, sig),
+            };
+            match sent {
+                Ok(()) => {}
+                Err(Errno::ESRCH) => {
+                    if !w.should_stop() {
+                        w.note(format!(
+                            "SignalStorm sender: the receiver (tid {tid}) is gone; stopped early"
+                        ));
+                    }
+                    return Ok(());
+                }
+                Err(e) => return Err(format!("SignalStorm sender: tgkill({tgid}, {tid}): {e}")),
+            }
+            let Some((_, acked)) = s.ack.0.wait(w, done, |v| v != seen) else {
+                return Ok(());
+            };
+            w.record_wake_latency(clock::monotonic_ns().saturating_sub(acked));
+            w.resumed();
+            done = true;
+            w.add_units(1);
+            w.end_iteration();
+            if w.should_stop() {
+                return Ok(());
+            }
+        }
+    }
+}
