@@ -7,5 +7,11 @@ pub mod introduction {}
 #[doc = include_str!("src/workloads.md")]
 pub mod workloads {}
 
+#[doc = include_str!("src/writing-tests.md")]
+pub mod writing_tests {}
+
+#[doc = include_str!("src/cgroups.md")]
+pub mod cgroups {}
+
 #[doc = include_str!("src/cli.md")]
 pub mod cli {}

@@ -2,8 +2,15 @@ use ktstr::prelude::*;
 fn main() {
     for mode in [CloneMode::Fork, CloneMode::Thread] {
         for name in WorkType::ALL_NAMES {
-            let Some(wt) = WorkType::from_name(name) else { continue };
-            let cfg = WorkloadConfig { num_workers: 2, work_type: wt, clone_mode: mode, ..Default::default() };
+            let Some(wt) = WorkType::from_name(name) else {
+                continue;
+            };
+            let cfg = WorkloadConfig {
+                num_workers: 2,
+                work_type: wt,
+                clone_mode: mode,
+                ..Default::default()
+            };
             let t = std::time::Instant::now();
             let mut h = WorkloadHandle::spawn(&cfg).unwrap();
             let sp = t.elapsed();

@@ -1,32 +1,45 @@
 //! ktstr: a test harness for Linux process schedulers.
 //!
 //! ktstr spawns workers that make a scheduler's behaviour visible (CPU
-//! hogs, yielders, sleepers, forkers, cache and page-fault churners, ...),
-//! lets a test place them in cgroups before they run, and brings back
-//! honest per-worker telemetry: work done, CPU time, migrations, the
-//! longest stall, wake latencies, context switches.
+//! hogs, yielders, sleepers, forkers, pipe and futex ping-pong, wake
+//! fan-out, lock contention, cache, page-fault, affinity and policy
+//! churners), lets a test place them in cgroups before they run, and
+//! brings back honest per-worker telemetry: work done, CPU time,
+//! migrations, the longest stall, wake latencies, context switches. Checks
+//! turn the reports into a verdict; the harness runs `#[ktstr::test]`
+//! functions under `cargo test` and `cargo nextest run`, each in its own
+//! supervised process.
 //!
-//! Start with [`workload::WorkloadHandle`] and [`workload::WorkloadConfig`],
-//! or `use ktstr::prelude::*`.
+//! | module | what |
+//! |---|---|
+//! | [`workload`] | [`workload::WorkloadHandle`]: spawn, start, observe, stop and collect workers |
+//! | [`cgroup`] | [`cgroup::CgroupManager`] (v2 and v1), [`cgroup::CgroupDef`] layouts |
+//! | [`topology`] | [`topology::TestTopology`]: CPUs, SMT, LLCs, NUMA nodes, cpuset generators |
+//! | [`check`] | [`check::Checker`]: starvation, fairness, gaps, wake latency, isolation, ... |
+//! | [`harness`] | the `#[ktstr::test]` runtime: [`harness::Ctx`], `ktstr::main!()` |
+//! | [`scheduler`] | running a test under a sched_ext scheduler |
+//! | [`stats`] | percentiles and CV, the one implementation everything uses |
+//!
+//! Start with `use ktstr::prelude::*`.
 //!
 //! # What it does not do (yet)
 //!
-//! - Grouped work types: only the pipe (`PipeIo`, `CachePipe`), futex
-//!   (`FutexPingPong`, `FutexFanOut`, `FanOutCompute`) and lock
-//!   (`MutexContention`) families so far; the wake-chain, RT, signal and
-//!   epoll families are not built yet.
-//! - No VM runner yet. The cgroup layer ([`cgroup`]) runs on cgroup v1 and
-//!   v2; its v2 protocol is only unit-tested against a fake tree so far
-//!   (see the module doc for what a v2 VM run still has to prove).
+//! - No VM mode: tests run on the host's kernel. A test that needs
+//!   sched_ext on a host without it is reported ignored.
 //! - Thread-mode workers that ignore stop cannot be killed: they are
 //!   reported `TimedOut` and abandoned (they end with the process).
 //! - Fork workers die with the *thread* that spawned them
 //!   (`PR_SET_PDEATHSIG`): spawn from a thread that outlives the handle.
+//! - The cgroup v2 protocol is unit-tested against a fake tree; only the
+//!   v1 path runs for real on hosts with v1 CPU controllers.
 
 #![deny(missing_docs)]
 
-pub mod check;
+// Lets `#[ktstr::test]` (which names `::ktstr`) work inside this crate too.
+extern crate self as ktstr;
+
 pub mod cgroup;
+pub mod check;
 pub mod cpuset;
 mod error;
 pub mod harness;

@@ -5,12 +5,12 @@ pub use crate::cgroup::{
 };
 pub use crate::cpuset::CpuSet;
 pub use crate::harness::Ctx;
-/// `anyhow::Result`: what test bodies return (`fn t(ctx: &mut Ctx) -> Result<()>`).
-pub use anyhow::Result;
-/// anyhow's macros, for test bodies: `ensure!(cond, "why")`, `bail!("why")`.
-pub use anyhow::{anyhow, bail, ensure};
 pub use crate::topology::TestTopology;
 pub use crate::workload::{
     Affinity, CloneMode, ExitInfo, MemPolicy, Phase, SchedPolicy, WorkSpec, WorkType, Worker,
     WorkerReport, WorkloadConfig, WorkloadHandle,
 };
+/// `anyhow::Result`: what test bodies return (`fn t(ctx: &mut Ctx) -> Result<()>`).
+pub use anyhow::Result;
+/// anyhow's macros, for test bodies: `ensure!(cond, "why")`, `bail!("why")`.
+pub use anyhow::{anyhow, bail, ensure};

@@ -120,8 +120,12 @@ fn cpu_share_pct(r: &WorkerReport) -> f64 {
 
 fn fairness(g: &ReportGroup, limit: f64) -> CheckResult {
     let ran: Vec<&WorkerReport> = live(g).filter(|r| r.wall_time_ns > 0).collect();
-    let lo = ran.iter().min_by(|a, b| cpu_share_pct(a).total_cmp(&cpu_share_pct(b)));
-    let hi = ran.iter().max_by(|a, b| cpu_share_pct(a).total_cmp(&cpu_share_pct(b)));
+    let lo = ran
+        .iter()
+        .min_by(|a, b| cpu_share_pct(a).total_cmp(&cpu_share_pct(b)));
+    let hi = ran
+        .iter()
+        .max_by(|a, b| cpu_share_pct(a).total_cmp(&cpu_share_pct(b)));
     let (spread, bad) = match (lo, hi) {
         (Some(lo), Some(hi)) if ran.len() >= 2 => {
             let spread = cpu_share_pct(hi) - cpu_share_pct(lo);
@@ -207,7 +211,13 @@ fn wake_latency(g: &ReportGroup, limit_us: u64) -> CheckResult {
             )],
         ),
     };
-    result(CheckKind::WakeLatency, g, bad, format!("{limit_us} µs"), measured)
+    result(
+        CheckKind::WakeLatency,
+        g,
+        bad,
+        format!("{limit_us} µs"),
+        measured,
+    )
 }
 
 fn work_rate(g: &ReportGroup, floor: f64) -> CheckResult {
@@ -233,7 +243,11 @@ fn work_rate(g: &ReportGroup, floor: f64) -> CheckResult {
 
 fn throughput_cv(g: &ReportGroup, limit: f64) -> CheckResult {
     let rates: Vec<f64> = live(g).map(|r| r.work_rate()).collect();
-    let cv = if rates.len() >= 2 { stats::cv(&rates) } else { None };
+    let cv = if rates.len() >= 2 {
+        stats::cv(&rates)
+    } else {
+        None
+    };
     let bad = match cv {
         Some(cv) if cv > limit => vec![format!(
             "{}: work-rate CV {cv:.3} exceeds {limit:.3} (mean {:.0} units/s over {} workers)",
@@ -327,7 +341,11 @@ mod tests {
         let g = ReportGroup::new("cg_1", vec![hog(0, 99, 1 << 22), hog(3, 0, 0)]);
         let v = Checker::new(vec![g]).evaluate();
         let msgs: Vec<_> = v.failures().map(|r| r.message.clone()).collect();
-        assert!(msgs.iter().any(|m| m.contains("worker 3 (tid 103, cg_1) made 0 progress in 2.0 s: starved")), "{msgs:?}");
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("worker 3 (tid 103, cg_1) made 0 progress in 2.0 s: starved")),
+            "{msgs:?}"
+        );
         assert!(v.failures().any(|r| r.kind == CheckKind::Fairness));
     }
 
@@ -340,13 +358,20 @@ mod tests {
         let v = Checker::new(vec![ReportGroup::new("g", vec![r])]).evaluate();
         let f: Vec<_> = v.failures().collect();
         assert_eq!(f.len(), 1);
-        assert!(f[0].message.contains("stalled 3500 ms on CPU 1 ending at +1200 ms"), "{}", f[0].message);
+        assert!(
+            f[0].message
+                .contains("stalled 3500 ms on CPU 1 ending at +1200 ms"),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]
     fn wake_latency_without_samples_fails_rather_than_passing_vacuously() {
         let g = ReportGroup::new("g", vec![hog(0, 50, 10)]);
-        let v = Checker::new(vec![g]).max_p99_wake_latency_us(100).evaluate();
+        let v = Checker::new(vec![g])
+            .max_p99_wake_latency_us(100)
+            .evaluate();
         assert!(!v.passed());
         let mut r = hog(0, 50, 10);
         for i in 0..100 {
@@ -363,23 +388,33 @@ mod tests {
         let mut r = hog(0, 50, 10);
         r.cpus_used = [0, 1].into();
         let g = ReportGroup::new("g", vec![r]).with_cpuset([0].into());
-        assert!(Checker::new(vec![g]).evaluate().failures().any(|f| f.kind == CheckKind::Isolation));
+        assert!(Checker::new(vec![g])
+            .evaluate()
+            .failures()
+            .any(|f| f.kind == CheckKind::Isolation));
         let s = WorkerReport::sentinel(0, 5, "SpinWait", crate::workload::ExitInfo::TimedOut);
         let v = Checker::new(vec![ReportGroup::new("g", vec![s])]).evaluate();
         assert!(v.failures().any(|f| f.kind == CheckKind::WorkerHealth));
-        assert!(!Checker::new(vec![ReportGroup::new("g", vec![])]).evaluate().passed());
+        assert!(!Checker::new(vec![ReportGroup::new("g", vec![])])
+            .evaluate()
+            .passed());
     }
 
     #[test]
     fn rate_cv_and_migration() {
         let g = ReportGroup::new("g", vec![hog(0, 50, 1000), hog(1, 50, 100_000)]);
-        let v = Checker::new(vec![g.clone()]).max_throughput_cv(0.2).min_work_rate(1000.0).evaluate();
+        let v = Checker::new(vec![g.clone()])
+            .max_throughput_cv(0.2)
+            .min_work_rate(1000.0)
+            .evaluate();
         assert!(v.failures().any(|f| f.kind == CheckKind::ThroughputCv));
         assert!(v.failures().any(|f| f.kind == CheckKind::WorkRate));
         let mut m = hog(0, 50, 1 << 20);
         m.migrations = 500;
         m.iterations = 1000;
-        let v = Checker::new(vec![ReportGroup::new("g", vec![m])]).max_migration_ratio(0.1).evaluate();
+        let v = Checker::new(vec![ReportGroup::new("g", vec![m])])
+            .max_migration_ratio(0.1)
+            .evaluate();
         assert!(v.failures().any(|f| f.kind == CheckKind::Migration));
     }
 }

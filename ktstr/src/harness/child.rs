@@ -72,7 +72,10 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
 
 /// Child main: run the test called `name`, report on fd 3.
 pub(crate) fn run_child(name: &str) -> ExitCode {
-    let Some(entry) = super::run::entries().into_iter().find(|e| e.full_name() == name) else {
+    let Some(entry) = super::run::entries()
+        .into_iter()
+        .find(|e| e.full_name() == name)
+    else {
         eprintln!("ktstr: this binary has no test named {name:?}");
         return ExitCode::from(2);
     };

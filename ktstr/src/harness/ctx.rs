@@ -214,10 +214,11 @@ impl Ctx {
         let mut out: Vec<ReportGroup> = Vec::new();
         let mut rest = Vec::new();
         for r in reports {
-            let home = rec
-                .groups
-                .iter()
-                .find(|g| g.reports.iter().any(|x| x.tid == r.tid && x.index == r.index));
+            let home = rec.groups.iter().find(|g| {
+                g.reports
+                    .iter()
+                    .any(|x| x.tid == r.tid && x.index == r.index)
+            });
             match home {
                 Some(g) => match out.iter_mut().find(|o| o.name == g.name) {
                     Some(o) => o.reports.push(r.clone()),
@@ -239,7 +240,10 @@ impl Ctx {
     /// Everything recorded so far: (groups, verdicts).
     pub(crate) fn take_record(&self) -> (Vec<ReportGroup>, Vec<Verdict>) {
         let mut r = self.recorded.borrow_mut();
-        (std::mem::take(&mut r.groups), std::mem::take(&mut r.verdicts))
+        (
+            std::mem::take(&mut r.groups),
+            std::mem::take(&mut r.verdicts),
+        )
     }
 }
 
@@ -294,7 +298,11 @@ impl CtxCheck<'_> {
     /// Evaluate, record the verdict, and fail if any check failed.
     pub fn done(self) -> anyhow::Result<()> {
         let verdict = self.checker.evaluate();
-        self.ctx.recorded.borrow_mut().verdicts.push(verdict.clone());
+        self.ctx
+            .recorded
+            .borrow_mut()
+            .verdicts
+            .push(verdict.clone());
         verdict
             .into_result()
             .map(drop)

@@ -29,8 +29,6 @@ mod run;
 mod supervise;
 
 pub use ctx::{Ctx, CtxCheck};
-pub use entry::{
-    CpusetLayout, Requirements, TestEntry, TestFn, ThresholdOverrides, WorkloadSpec,
-};
+pub use entry::{CpusetLayout, Requirements, TestEntry, TestFn, ThresholdOverrides, WorkloadSpec};
 pub use outcome::TestOutcome;
 pub use run::run_tests;

@@ -70,7 +70,13 @@ pub(crate) fn stats_block(groups: &[ReportGroup]) -> String {
             .collect();
         samples.sort_unstable();
         let lat = Percentiles::of(&samples)
-            .map(|p| format!(", wake p50 {:.1} µs p99 {:.1} µs", p.p50 as f64 / 1e3, p.p99 as f64 / 1e3))
+            .map(|p| {
+                format!(
+                    ", wake p50 {:.1} µs p99 {:.1} µs",
+                    p.p50 as f64 / 1e3,
+                    p.p99 as f64 / 1e3
+                )
+            })
             .unwrap_or_default();
         let _ = writeln!(
             s,
@@ -90,7 +96,12 @@ pub(crate) fn stats_block(groups: &[ReportGroup]) -> String {
 }
 
 /// The message shown for a failed test.
-pub(crate) fn failure_message(name: &str, reason: &str, sup: &Supervised, nocapture: bool) -> String {
+pub(crate) fn failure_message(
+    name: &str,
+    reason: &str,
+    sup: &Supervised,
+    nocapture: bool,
+) -> String {
     let mut s = format!("{reason}\n");
     if let Ok(o) = &sup.outcome {
         for v in &o.verdicts {

@@ -8,7 +8,9 @@ use crate::cpuset::CpuSet;
 pub(crate) fn unmet(req: &Requirements, scheduler: Option<&str>, cgroups: usize) -> Option<String> {
     let mut why = Vec::new();
     if cgroups > 0 && !nix::unistd::geteuid().is_root() {
-        why.push(format!("runs its workers in {cgroups} cgroup(s), which needs root"));
+        why.push(format!(
+            "runs its workers in {cgroups} cgroup(s), which needs root"
+        ));
     }
     if let Some(s) = scheduler {
         if !std::path::Path::new("/sys/kernel/sched_ext").exists() {
@@ -17,7 +19,9 @@ pub(crate) fn unmet(req: &Requirements, scheduler: Option<&str>, cgroups: usize)
             ));
         }
         if !nix::unistd::geteuid().is_root() {
-            why.push(format!("runs under the sched_ext scheduler {s:?}, which needs root"));
+            why.push(format!(
+                "runs under the sched_ext scheduler {s:?}, which needs root"
+            ));
         }
     }
     if req.root && !nix::unistd::geteuid().is_root() {
@@ -34,7 +38,10 @@ pub(crate) fn unmet(req: &Requirements, scheduler: Option<&str>, cgroups: usize)
     }
     let cpus = CpuSet::online().len();
     if req.min_cpus > cpus {
-        why.push(format!("needs {} CPUs, this machine has {cpus}", req.min_cpus));
+        why.push(format!(
+            "needs {} CPUs, this machine has {cpus}",
+            req.min_cpus
+        ));
     }
     (!why.is_empty()).then(|| why.join("; "))
 }

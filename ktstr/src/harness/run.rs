@@ -59,10 +59,7 @@ fn judge(entry: &TestEntry, nocapture: bool) -> Result<(), Failed> {
                 Ok(())
             }
         }
-        Ok(o) if !o.passed => Err(o
-            .error
-            .clone()
-            .unwrap_or_else(|| "a check failed".into())),
+        Ok(o) if !o.passed => Err(o.error.clone().unwrap_or_else(|| "a check failed".into())),
         Ok(_) => Ok(()),
     };
     let verdict = match (verdict, sup.faults.is_empty()) {
@@ -124,7 +121,10 @@ pub fn run_tests() -> ExitCode {
         args.format = Some(FormatSetting::Json);
     }
     let all = entries();
-    if let Some(dup) = all.windows(2).find(|w| w[0].full_name() == w[1].full_name()) {
+    if let Some(dup) = all
+        .windows(2)
+        .find(|w| w[0].full_name() == w[1].full_name())
+    {
         eprintln!("ktstr: two tests are named {}", dup[0].full_name());
         return ExitCode::from(2);
     }

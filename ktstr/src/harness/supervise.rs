@@ -42,7 +42,6 @@ pub(crate) struct Supervised {
     pub faults: Vec<String>,
 }
 
-
 /// Captured stdout+stderr, interleaved in arrival order, head and tail.
 #[derive(Debug, Default)]
 pub(crate) struct Captured {
@@ -70,7 +69,9 @@ impl Captured {
         let tail = &self.tail[self.tail.len().saturating_sub(KEEP_TAIL)..];
         let dropped = self.total - self.head.len() - tail.len();
         if dropped > 0 {
-            s.push_str(&format!("\n[... {dropped} bytes of output not shown ...]\n"));
+            s.push_str(&format!(
+                "\n[... {dropped} bytes of output not shown ...]\n"
+            ));
         }
         s.push_str(&String::from_utf8_lossy(tail));
         s
@@ -87,13 +88,17 @@ fn signal_name(sig: i32) -> String {
 pub(crate) fn describe_exit(status: ExitStatus) -> String {
     use std::os::unix::process::ExitStatusExt;
     match (status.code(), status.signal()) {
-        (Some(code), _) => format!(
-            "exited with code {code} before reporting a result (did the test call exit()?)"
-        ),
+        (Some(code), _) => {
+            format!("exited with code {code} before reporting a result (did the test call exit()?)")
+        }
         (None, Some(sig)) => format!(
             "killed by {}{}",
             signal_name(sig),
-            if status.core_dumped() { " (core dumped)" } else { "" }
+            if status.core_dumped() {
+                " (core dumped)"
+            } else {
+                ""
+            }
         ),
         _ => "ended without a result".into(),
     }
@@ -272,7 +277,10 @@ pub(crate) fn supervise(test: &str, opts: Options) -> Supervised {
         terminate_group(pgid);
     }
     sup.elapsed = started.elapsed();
-    sup.outcome = match (killed_for, serde_json::from_slice::<TestOutcome>(&result_bytes)) {
+    sup.outcome = match (
+        killed_for,
+        serde_json::from_slice::<TestOutcome>(&result_bytes),
+    ) {
         (Some(why), _) => Err(why),
         (None, Ok(o)) => Ok(o),
         (None, Err(_)) => Err(match status {

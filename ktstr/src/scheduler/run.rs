@@ -102,7 +102,9 @@ fn read_log(log: &std::fs::File) -> String {
     const KEEP: usize = 16 << 10;
     if s.len() > KEEP {
         let cut = s.len() - KEEP;
-        let cut = (cut..s.len()).find(|&i| s.is_char_boundary(i)).unwrap_or(cut);
+        let cut = (cut..s.len())
+            .find(|&i| s.is_char_boundary(i))
+            .unwrap_or(cut);
         s = format!("[...]{}", &s[cut..]);
     }
     s
@@ -152,7 +154,11 @@ impl SchedulerRun {
     fn wait_attached(&mut self, deadline: Duration) -> Result<(), SchedulerError> {
         let t = Instant::now();
         loop {
-            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
                 self.child = None;
                 return Err(SchedulerError::ExitedEarly {
                     cmd: self.cmd.clone(),
@@ -179,7 +185,11 @@ impl SchedulerRun {
     /// Whether it is still running and attached; an error says how it
     /// failed, with its output.
     pub fn check_alive(&mut self) -> Result<(), SchedulerError> {
-        if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+        if let Some(status) = self
+            .child
+            .as_mut()
+            .and_then(|c| c.try_wait().ok().flatten())
+        {
             self.child = None;
             return Err(SchedulerError::Died {
                 cmd: self.cmd.clone(),
@@ -251,7 +261,10 @@ mod tests {
 
     #[test]
     fn empty_command_is_an_error() {
-        assert!(matches!(SchedulerRun::start("  "), Err(SchedulerError::Empty)));
+        assert!(matches!(
+            SchedulerRun::start("  "),
+            Err(SchedulerError::Empty)
+        ));
     }
 
     #[test]

@@ -95,11 +95,9 @@ impl SchedPolicy {
 
     fn validate(self) -> Result<(), String> {
         match self {
-            SchedPolicy::Fifo(p) | SchedPolicy::RoundRobin(p) if !(1..=99).contains(&p) => {
-                Err(format!(
-                    "sched_policy {self:?}: real-time priority must be within 1..=99, got {p}"
-                ))
-            }
+            SchedPolicy::Fifo(p) | SchedPolicy::RoundRobin(p) if !(1..=99).contains(&p) => Err(
+                format!("sched_policy {self:?}: real-time priority must be within 1..=99, got {p}"),
+            ),
             _ => Ok(()),
         }
     }

@@ -148,7 +148,9 @@ impl Control {
     /// 100 ms) turns false.
     pub(crate) fn wait_for_start(&self, index: usize, alive: impl Fn() -> bool) -> bool {
         let h = self.header();
-        self.slot(index).state.store(state::READY, Ordering::Release);
+        self.slot(index)
+            .state
+            .store(state::READY, Ordering::Release);
         h.ready.fetch_add(1, Ordering::AcqRel);
         futex::wake_all(&h.ready);
         loop {
@@ -165,7 +167,9 @@ impl Control {
             }
             futex::wait(&h.start, 0, Duration::from_millis(100));
         }
-        self.slot(index).state.store(state::RUNNING, Ordering::Release);
+        self.slot(index)
+            .state
+            .store(state::RUNNING, Ordering::Release);
         true
     }
 
@@ -188,7 +192,11 @@ impl Control {
             if now >= deadline {
                 return ready as usize;
             }
-            futex::wait(&h.ready, ready, (deadline - now).min(Duration::from_millis(50)));
+            futex::wait(
+                &h.ready,
+                ready,
+                (deadline - now).min(Duration::from_millis(50)),
+            );
         }
     }
 }

@@ -90,8 +90,11 @@ impl std::fmt::Debug for WorkloadHandle {
 fn report_pipe(index: usize) -> Result<(OwnedFd, OwnedFd)> {
     let op = || format!("create the report pipe of worker {index}");
     let (r, w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| Error::os(op(), e))?;
-    fcntl(r.as_fd().as_raw_fd_compat(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK))
-        .map_err(|e| Error::os(op(), e))?;
+    fcntl(
+        r.as_fd().as_raw_fd_compat(),
+        FcntlArg::F_SETFL(OFlag::O_NONBLOCK),
+    )
+    .map_err(|e| Error::os(op(), e))?;
     Ok((r, w))
 }
 
@@ -333,7 +336,10 @@ impl WorkloadHandle {
                 .store(1, Ordering::Release);
         }
         sched::set_affinity(tid, cpus).map_err(|e| {
-            Error::os(format!("sched_setaffinity(worker {idx}, tid {tid}, {cpus})"), e)
+            Error::os(
+                format!("sched_setaffinity(worker {idx}, tid {tid}, {cpus})"),
+                e,
+            )
         })
     }
 

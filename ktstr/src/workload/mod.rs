@@ -16,7 +16,9 @@ pub(crate) mod types;
 mod work_type;
 mod worker;
 
-pub use config::{Affinity, CloneMode, MemPolicy, SchedPolicy, WorkSpec, WorkloadConfig, MAX_COMM_LEN};
+pub use config::{
+    Affinity, CloneMode, MemPolicy, SchedPolicy, WorkSpec, WorkloadConfig, MAX_COMM_LEN,
+};
 pub use handle::{WorkloadHandle, COLLECT_DEADLINE, READY_DEADLINE};
 pub use report::{ExitInfo, LatencySamples, Migration, Schedstat, WorkerReport};
 pub use work_type::{CustomFn, Phase, WorkType};

@@ -229,8 +229,14 @@ mod tests {
         assert_eq!(l.min_ns, 0);
         assert_eq!(l.max_ns, LatencySamples::CAPACITY as u64 * 3 - 1);
         // Uniform: late samples replaced some early ones.
-        assert!(l.samples.iter().any(|&s| s >= LatencySamples::CAPACITY as u64 * 2));
-        assert!(l.samples.iter().any(|&s| s < LatencySamples::CAPACITY as u64));
+        assert!(l
+            .samples
+            .iter()
+            .any(|&s| s >= LatencySamples::CAPACITY as u64 * 2));
+        assert!(l
+            .samples
+            .iter()
+            .any(|&s| s < LatencySamples::CAPACITY as u64));
     }
 
     #[test]
@@ -245,6 +251,12 @@ mod tests {
         assert_eq!(back.exit_info, Some(ExitInfo::Killed(9)));
         assert!(back.sentinel);
         assert_eq!(back.wake_latency.samples, vec![5]);
-        assert_eq!(back, WorkerReport { wake_latency: back.wake_latency.clone(), ..r });
+        assert_eq!(
+            back,
+            WorkerReport {
+                wake_latency: back.wake_latency.clone(),
+                ..r
+            }
+        );
     }
 }

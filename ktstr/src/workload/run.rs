@@ -51,7 +51,10 @@ fn usage() -> Usage {
             nvcsw: u.voluntary_context_switches() as u64,
             nivcsw: u.involuntary_context_switches() as u64,
         },
-        Err(_) => Usage { nvcsw: 0, nivcsw: 0 },
+        Err(_) => Usage {
+            nvcsw: 0,
+            nivcsw: 0,
+        },
     }
 }
 
@@ -95,7 +98,10 @@ pub(crate) fn run_worker(
     let mut policy_error = None;
     if let Some((policy, prio)) = settings.policy.raw() {
         if let Err(e) = sched::set_scheduler(tid, policy, prio) {
-            policy_error = Some(format!("sched_setscheduler({:?}) failed: {e}", settings.policy));
+            policy_error = Some(format!(
+                "sched_setscheduler({:?}) failed: {e}",
+                settings.policy
+            ));
         }
     }
     let mut nice_error = None;

@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::types::{
-    self, cache, churn, contention, custom, fanout, fork_exit, futex, io, page_fault, pipe,
-    sequence, spin, Family,
+    self, cache, churn, contention, custom, epoll, fanout, fork_exit, futex, herd, inversion, io,
+    page_fault, pipe, ring, rt, sequence, signal, smt, spin, waker, Family,
 };
 use super::Worker;
 
@@ -259,6 +259,280 @@ pub enum WorkType {
         /// Spin steps between critical sections.
         work_iters: u64,
     },
+    /// Thundering herd: per round, a waker `FUTEX_WAKE`s all `waiters`
+    /// sleepers of its group at once (one broadcast on one futex word), and
+    /// the waiters, now all runnable together, race for one futex mutex:
+    /// one wins, the others block again on the lock and are released one by
+    /// one. Each waiter holds the lock `hold_iters` spin steps, releases it
+    /// and acknowledges; the last acknowledgement wakes the waker, which
+    /// then starts the next round (it never runs ahead, so every broadcast
+    /// finds the waiters asleep). It provokes mass wakeups whose wakees
+    /// mostly go straight back to sleep: wakee placement under a herd, and
+    /// the cost of waking tasks that cannot all make progress.
+    ///
+    /// Unit: one round — broadcast sent and fully acknowledged for the
+    /// waker; one wake handled (woken, lock taken, held, released,
+    /// acknowledged) for a waiter. Samples: waiters, one per round, from
+    /// the waker's timestamp in the shared page (taken just before the
+    /// broadcast) until the waiter sees the new round; the waker, one per
+    /// round, from the latest acknowledgement's timestamp until it sees the
+    /// round complete. The lock waits after the wake are not sampled: they
+    /// show as a lower round rate and more voluntary context switches.
+    ///
+    /// Group of `waiters + 1` (roles "waker", then "waiter"s). A member that
+    /// dies stalls its group's rounds: the others wait (100 ms at a time)
+    /// until stop. A waiter stopped while waiting for the lock leaves
+    /// without it.
+    ThunderingHerd {
+        /// Waiters per waker (1..=4096).
+        waiters: usize,
+        /// Spin steps inside the lock.
+        hold_iters: u64,
+    },
+    /// Priority inversion: three workers around one futex mutex without
+    /// priority inheritance, pinned to one CPU. The "holder" (nice 19)
+    /// takes the lock over and over, spinning `hold_iters` steps inside it;
+    /// the "waiter" (`SCHED_FIFO` 20) wakes every `waiter_sleep_us`, takes
+    /// the lock (blocking while the holder has it), holds it 256 steps and
+    /// releases it; the "hog" (`SCHED_FIFO` 10) spins `hog_burst_us`, then
+    /// sleeps `hog_sleep_us`. A hog that wakes while the waiter is blocked
+    /// on the holder preempts the holder: the highest-priority task waits
+    /// on the lowest while a medium one runs, and the waiter's blocked time
+    /// stretches from a fraction of a critical section to a whole hog burst.
+    ///
+    /// Unit: one critical section (holder, waiter); one spin step (hog).
+    /// Samples: the waiter, one per acquisition, contended or not, its
+    /// **blocked time**: from the start of its acquire until it holds the
+    /// lock (the number this type is about); the holder, one per
+    /// acquisition that had to wait (for the waiter), from the waiter's
+    /// release timestamp in the shared page until it holds the lock; the
+    /// hog, one per completed sleep, how late its timer wakeup ran
+    /// (overshoot, as for `Bursty`).
+    ///
+    /// Group of 3 (roles "holder", "waiter", "hog"), pinned to the group's
+    /// CPU: chosen round-robin by group among the workers' allowed CPUs,
+    /// leaving out the highest of several, so RT roles never occupy every
+    /// CPU. The roles set their own priorities, overriding `sched_policy`
+    /// and `nice`; where `SCHED_FIFO` is refused, the waiter and the hog
+    /// fall back to the lowest nice value allowed (down to -20 and -10) and
+    /// say so in a note. A holder killed inside its critical section leaves
+    /// the lock held: the waiter waits (100 ms at a time) until stop.
+    PriorityInversion {
+        /// Spin steps the holder keeps the lock for.
+        hold_iters: u64,
+        /// Length of each hog burst, in µs (1..=100 000).
+        hog_burst_us: u64,
+        /// Hog sleep between bursts, in µs (1..=10 s).
+        hog_sleep_us: u64,
+        /// Waiter sleep between acquisitions, in µs (1..=10 s).
+        waiter_sleep_us: u64,
+    },
+    /// Producers outpacing consumers over a bounded ring: each of
+    /// `producers` workers spins `produce_iters` steps and enqueues an item;
+    /// each of `consumers` dequeues an item and spins `consume_iters` steps
+    /// on it. The ring (`ring_size` slots, a lock-free MPMC queue in the
+    /// group's shared page) stays full while producers are faster:
+    /// producers block in `FUTEX_WAIT` on "not full" and are woken one per
+    /// item consumed; consumers block on "not empty" only when the ring
+    /// drains. It provokes the wakeups of a bounded work queue whose
+    /// producers are throttled by slow consumers: frequent short sleeps,
+    /// wakee placement near or away from the consumer that woke them, and
+    /// whether the consumers get enough CPU.
+    ///
+    /// Unit: one item enqueued (producer) or dequeued and processed
+    /// (consumer). Samples: one per wait that ended with a wake, from the
+    /// timestamp the other side wrote in the shared page when it made room
+    /// (consumer) or added an item (producer) until the waiter sees it. A
+    /// worker that never had to wait has none (typically the consumers,
+    /// after the start).
+    ///
+    /// Group of `producers + consumers` (roles "producer"s, then
+    /// "consumer"s). A dead member can leave the ring full or empty for
+    /// good: the others then wait (100 ms at a time) until stop.
+    ProducerConsumerImbalance {
+        /// Producers per ring (1..=4096).
+        producers: usize,
+        /// Consumers per ring (1..=4096).
+        consumers: usize,
+        /// Ring slots (1..=128).
+        ring_size: usize,
+        /// Spin steps before each item produced.
+        produce_iters: u64,
+        /// Spin steps per item consumed.
+        consume_iters: u64,
+    },
+    /// RT starvation: a `SCHED_FIFO` spinner ("rt", priority 10) and a
+    /// normal spinner ("normal") pinned to the same CPU. The RT role spins
+    /// `rt_burst_us`, sleeps `rt_sleep_us`, and again; the normal worker
+    /// runs only in the RT role's sleeps (and in what RT throttling or the
+    /// fair server grant it). It provokes the starvation of a normal task
+    /// by an RT one, and shows how much the normal task still got.
+    ///
+    /// **The normal worker's share** is its report's `cpu_time_ns /
+    /// wall_time_ns`: about `rt_sleep_us / (rt_burst_us + rt_sleep_us)`
+    /// when nothing else runs on that CPU; its `max_gap_ns` is its longest
+    /// stretch without the CPU.
+    ///
+    /// Unit: one spin step for both (so their work rates compare
+    /// directly). Samples: the RT role, one per completed sleep, how late
+    /// its timer wakeup ran (overshoot); the normal worker never blocks and
+    /// has none.
+    ///
+    /// Group of 2 (roles "rt", "normal"), pinned to the group's CPU as for
+    /// `PriorityInversion`. The RT role sets its own policy, falling back
+    /// to the lowest nice value allowed (down to -20) with a note where
+    /// `SCHED_FIFO` is refused; the normal worker keeps the configured
+    /// `sched_policy` and `nice`. Groups that share a CPU add up: keep
+    /// groups × duty cycle under 100 %.
+    RtStarvation {
+        /// Length of each RT burst, in µs (1..=100 000).
+        rt_burst_us: u64,
+        /// RT sleep between bursts, in µs (1..=10 s).
+        rt_sleep_us: u64,
+    },
+    /// A busy waker and a mostly idle wakee: the waker spins `waker_iters`
+    /// steps at a time and never sleeps; after each burst it `FUTEX_WAKE`s
+    /// the wakee, if the wakee is done with the previous wake. The wakee
+    /// wakes, spins `wakee_iters` steps, acknowledges and sleeps again. It
+    /// provokes the wake-affine decision with a waker that keeps running:
+    /// pulling the wakee to the waker's CPU makes it wait behind a busy
+    /// task, waking it elsewhere costs cache affinity.
+    ///
+    /// Unit: one wake issued (waker) or handled (wakee); the waker's
+    /// iterations are its bursts, some of which wake nobody. Samples: the
+    /// wakee, one per wake, from the waker's timestamp in the shared page
+    /// (taken just before the wake) until the wakee sees it; the waker
+    /// never blocks and has none.
+    ///
+    /// Group of 2 (roles "waker", "wakee"). A dead wakee leaves the waker
+    /// spinning without waking anyone; a dead waker leaves the wakee
+    /// waiting (100 ms at a time) until stop.
+    AsymmetricWaker {
+        /// Waker spin steps between wakes (its busy time).
+        waker_iters: u64,
+        /// Wakee spin steps per wake.
+        wakee_iters: u64,
+    },
+    /// A token passed around a ring of `depth` workers: each waits for the
+    /// token on its own futex word, spins `work_iters` steps, and wakes the
+    /// next (the last wakes the first). One worker of a chain runs at a
+    /// time and every hop wakes a sleeping task from one about to sleep: it
+    /// provokes wake-affine chains (the whole chain pulled onto one CPU, or
+    /// spread) and measures per-hop wake latency.
+    ///
+    /// Unit: one hop (token received and passed on). Samples: one per token
+    /// received (all but the head's very first, which is given, not
+    /// passed), from the previous worker's timestamp in the shared page
+    /// (taken just before its wake) until this worker sees the token.
+    ///
+    /// Group of `depth` (roles "head", then "link"s). A dead member breaks
+    /// the chain: the others wait (100 ms at a time) until stop.
+    WakeChain {
+        /// Workers in the ring (2..=64).
+        depth: usize,
+        /// Spin steps per hop.
+        work_iters: u64,
+    },
+    /// A sender signalling a receiver thread as fast as it takes the
+    /// signals: the sender spins `spin_iters` steps, stamps the time and
+    /// `tgkill`s the real-time signal `SIGRTMIN + 6` at the receiver's
+    /// thread; the receiver, which blocked that signal in its own thread,
+    /// takes it with `sigtimedwait` and answers through a futex word. It
+    /// provokes the signal wakeup path (and the placement of a task woken
+    /// by a signal) at a high rate, and measures delivery latency.
+    ///
+    /// Unit: one signal answered (sender) or taken (receiver). Samples: the
+    /// receiver, one per signal, from the sender's timestamp in the shared
+    /// page (taken just before `tgkill`) until `sigtimedwait` returned it;
+    /// the sender, one per answer, from the receiver's timestamp until it
+    /// sees the answer.
+    ///
+    /// The signals are thread-directed and never handled, so they disturb
+    /// nothing else, even in Thread mode, where the receiver is a thread
+    /// of the test process. The one process-wide change: a process whose
+    /// disposition for `SIGRTMIN + 6` is the default (terminate) or
+    /// ignore gets a no-op handler, installed once and left in place, so a
+    /// stray one cannot kill it. The receiver drains what is pending when
+    /// it leaves and keeps the signal blocked until its thread ends.
+    ///
+    /// Group of 2 (roles "sender", "receiver"). A receiver that is gone
+    /// ends the sender early with a note; a killed receiver process (a
+    /// zombie still accepts signals) leaves the sender waiting (100 ms at
+    /// a time) until stop.
+    SignalStorm {
+        /// Sender spin steps before each signal.
+        spin_iters: u64,
+    },
+    /// Timer wakeups preempting a spinner: a `SCHED_FIFO` "sleeper"
+    /// (priority 20) sleeps `sleep_us` (sub-millisecond), wakes, spins
+    /// `work_iters` steps and sleeps again, on the same CPU as a normal
+    /// "spinner" that never stops. Every wake must preempt the running
+    /// spinner: it provokes a storm of wakeup preemptions and measures
+    /// wake-to-run latency under them.
+    ///
+    /// Unit: one wake handled (sleeper); one spin step (spinner). Samples:
+    /// the sleeper, one per completed sleep, how late its timer wakeup ran
+    /// (overshoot: from the timer's expiry until it runs); the spinner
+    /// never blocks and has none.
+    ///
+    /// Group of 2 (roles "sleeper", "spinner"), pinned to the group's CPU
+    /// as for `PriorityInversion`. Where `SCHED_FIFO` is refused the
+    /// sleeper falls back to the lowest nice value allowed (down to -20)
+    /// with a note, and its samples then include the normal timer slack
+    /// (50 µs); the spinner keeps the configured `sched_policy` and `nice`.
+    PreemptStorm {
+        /// Sleeper sleep per wake, in µs (1..=1 000 000).
+        sleep_us: u64,
+        /// Sleeper spin steps per wake.
+        work_iters: u64,
+    },
+    /// Eventfd wakeups through epoll: each of `producers` producers spins
+    /// `spin_iters` steps, writes its own eventfd and waits for the
+    /// consumer's acknowledgement; one consumer waits in `epoll_wait` (100
+    /// ms at a time) on all the eventfds, reads each ready one and
+    /// acknowledges it. With several producers in flight the consumer
+    /// wakes to batches of ready fds: it provokes the epoll wakeup path, an
+    /// N:1 pattern funnelled through one waiter, and measures its latency.
+    ///
+    /// Unit: one event read and acknowledged (consumer); one round trip
+    /// (producer). Samples: the consumer, one per event, from the
+    /// producer's timestamp, carried as the eventfd's value (one write is
+    /// outstanding per eventfd, so the counter is exactly that timestamp),
+    /// until it has read it after `epoll_wait` returned (an event late in a
+    /// batch includes the handling of those before it); a producer, one per
+    /// acknowledgement, from the consumer's timestamp in the shared page
+    /// until it sees it.
+    ///
+    /// Group of `producers + 1` (roles "consumer", then "producer"s). The
+    /// eventfds, the consumer's duplicates of them and its epoll fd are
+    /// created by `spawn`, and in Fork mode each lives only in its owner. A
+    /// dead consumer leaves the producers waiting (100 ms at a time) until
+    /// stop; a dead producer is simply never ready again.
+    EpollStorm {
+        /// Producers per consumer (1..=64).
+        producers: usize,
+        /// Producer spin steps before each write.
+        spin_iters: u64,
+    },
+    /// Two spinners pinned to the two SMT siblings of one core, spinning
+    /// `spin_iters` steps per iteration: the pair competes for one core's
+    /// execution units. The core comes from the host's
+    /// [`TestTopology`](crate::topology::TestTopology): among the cores
+    /// whose siblings the workers may all use, round-robin by group; each
+    /// worker pins itself when it starts, over any configured affinity.
+    /// Where the allowed CPUs hold no whole SMT core (a host without SMT),
+    /// both are pinned to one CPU instead, and each says so in a note. It
+    /// provokes SMT contention (each sibling's throughput falls) under a
+    /// placement the scheduler cannot change: a baseline for SMT-aware
+    /// scheduling.
+    ///
+    /// Unit: one spin step. No samples: neither ever blocks.
+    ///
+    /// Group of 2 (roles "primary", "sibling").
+    SmtSiblingSpin {
+        /// Spin steps per iteration (≥ 1).
+        spin_iters: u64,
+    },
     /// A user function that owns the loop; see [`CustomFn`].
     Custom {
         /// Name shown in reports.
@@ -364,6 +638,91 @@ impl WorkType {
         }
     }
 
+    /// `ThunderingHerd` with its defaults: 4 waiters, 1024 spin steps held.
+    pub fn thundering_herd() -> WorkType {
+        WorkType::ThunderingHerd {
+            waiters: 4,
+            hold_iters: 1024,
+        }
+    }
+
+    /// `PriorityInversion` with its defaults: 16384 spin steps held, 1 ms
+    /// hog bursts with 4 ms sleeps, the waiter every 1 ms.
+    pub fn priority_inversion() -> WorkType {
+        WorkType::PriorityInversion {
+            hold_iters: 16384,
+            hog_burst_us: 1000,
+            hog_sleep_us: 4000,
+            waiter_sleep_us: 1000,
+        }
+    }
+
+    /// `ProducerConsumerImbalance` with its defaults: 2 producers of 256
+    /// spin steps per item, 1 consumer of 4096, a 16-slot ring.
+    pub fn producer_consumer_imbalance() -> WorkType {
+        WorkType::ProducerConsumerImbalance {
+            producers: 2,
+            consumers: 1,
+            ring_size: 16,
+            produce_iters: 256,
+            consume_iters: 4096,
+        }
+    }
+
+    /// `RtStarvation` with its defaults: 4 ms RT bursts, 1 ms sleeps (the
+    /// normal worker can expect about 20 % of the CPU).
+    pub fn rt_starvation() -> WorkType {
+        WorkType::RtStarvation {
+            rt_burst_us: 4000,
+            rt_sleep_us: 1000,
+        }
+    }
+
+    /// `AsymmetricWaker` with its defaults: 65536 waker spin steps between
+    /// wakes, 256 wakee steps per wake.
+    pub fn asymmetric_waker() -> WorkType {
+        WorkType::AsymmetricWaker {
+            waker_iters: 65536,
+            wakee_iters: 256,
+        }
+    }
+
+    /// `WakeChain` with its defaults: depth 4, 1024 spin steps per hop.
+    pub fn wake_chain() -> WorkType {
+        WorkType::WakeChain {
+            depth: 4,
+            work_iters: 1024,
+        }
+    }
+
+    /// `SignalStorm` with its default: 256 spin steps before each signal.
+    pub fn signal_storm() -> WorkType {
+        WorkType::SignalStorm { spin_iters: 256 }
+    }
+
+    /// `PreemptStorm` with its defaults: 250 µs sleeps, 1024 spin steps per
+    /// wake.
+    pub fn preempt_storm() -> WorkType {
+        WorkType::PreemptStorm {
+            sleep_us: 250,
+            work_iters: 1024,
+        }
+    }
+
+    /// `EpollStorm` with its defaults: 4 producers, 1024 spin steps before
+    /// each write.
+    pub fn epoll_storm() -> WorkType {
+        WorkType::EpollStorm {
+            producers: 4,
+            spin_iters: 1024,
+        }
+    }
+
+    /// `SmtSiblingSpin` with its default: 16384 spin steps per iteration.
+    pub fn smt_sibling_spin() -> WorkType {
+        WorkType::SmtSiblingSpin { spin_iters: 16384 }
+    }
+
     /// `Sequence` over `phases`.
     pub fn sequence(phases: impl IntoIterator<Item = Phase>) -> WorkType {
         WorkType::Sequence {
@@ -459,6 +818,75 @@ impl WorkType {
                 contenders: *contenders,
                 hold_iters: *hold_iters,
                 work_iters: *work_iters,
+            }),
+            WorkType::ThunderingHerd {
+                waiters,
+                hold_iters,
+            } => Box::new(herd::ThunderingHerd {
+                waiters: *waiters,
+                hold_iters: *hold_iters,
+            }),
+            WorkType::PriorityInversion {
+                hold_iters,
+                hog_burst_us,
+                hog_sleep_us,
+                waiter_sleep_us,
+            } => Box::new(inversion::PriorityInversion {
+                hold_iters: *hold_iters,
+                hog_burst_us: *hog_burst_us,
+                hog_sleep_us: *hog_sleep_us,
+                waiter_sleep_us: *waiter_sleep_us,
+            }),
+            WorkType::ProducerConsumerImbalance {
+                producers,
+                consumers,
+                ring_size,
+                produce_iters,
+                consume_iters,
+            } => Box::new(ring::ProducerConsumer {
+                producers: *producers,
+                consumers: *consumers,
+                ring_size: *ring_size,
+                produce_iters: *produce_iters,
+                consume_iters: *consume_iters,
+            }),
+            WorkType::RtStarvation {
+                rt_burst_us,
+                rt_sleep_us,
+            } => Box::new(rt::RtPair::Starvation {
+                burst_us: *rt_burst_us,
+                sleep_us: *rt_sleep_us,
+            }),
+            WorkType::AsymmetricWaker {
+                waker_iters,
+                wakee_iters,
+            } => Box::new(waker::AsymmetricWaker {
+                waker_iters: *waker_iters,
+                wakee_iters: *wakee_iters,
+            }),
+            WorkType::WakeChain { depth, work_iters } => Box::new(waker::WakeChain {
+                depth: *depth,
+                work_iters: *work_iters,
+            }),
+            WorkType::SignalStorm { spin_iters } => Box::new(signal::SignalStorm {
+                spin_iters: *spin_iters,
+            }),
+            WorkType::PreemptStorm {
+                sleep_us,
+                work_iters,
+            } => Box::new(rt::RtPair::Storm {
+                sleep_us: *sleep_us,
+                work_iters: *work_iters,
+            }),
+            WorkType::EpollStorm {
+                producers,
+                spin_iters,
+            } => Box::new(epoll::EpollStorm {
+                producers: *producers,
+                spin_iters: *spin_iters,
+            }),
+            WorkType::SmtSiblingSpin { spin_iters } => Box::new(smt::SmtSiblingSpin {
+                spin_iters: *spin_iters,
             }),
             WorkType::Custom { name, run } => Box::new(custom::Custom { name, run: *run }),
         }
@@ -561,7 +989,7 @@ mod tests {
                 None => assert!(!buildable, "{name}"),
             }
         }
-        assert_eq!(WorkType::ALL_NAMES.len(), 20);
+        assert_eq!(WorkType::ALL_NAMES.len(), 30);
         assert!(WorkType::from_name("Sequence").is_none());
         assert!(WorkType::from_name("spinwait").is_none());
     }
@@ -581,8 +1009,13 @@ mod tests {
                 match (group, wt.worker_group_size()) {
                     ("-", None) => {}
                     ("2", Some(2)) => {}
-                    ("fan+1", Some(5)) => {} // default fan_out 4
-                    ("N", Some(4)) => {}     // default contenders 4
+                    ("fan+1", Some(5)) => {}  // default fan_out 4
+                    ("N", Some(4)) => {}      // default contenders 4
+                    ("wait+1", Some(5)) => {} // default waiters 4
+                    ("3", Some(3)) => {}
+                    ("P+C", Some(3)) => {}   // default 2 producers, 1 consumer
+                    ("depth", Some(4)) => {} // default depth 4
+                    ("prod+1", Some(5)) => {} // default producers 4
                     other => panic!("{name}: group column vs size {other:?}"),
                 }
             }
@@ -593,17 +1026,27 @@ mod tests {
     fn grouped_types_reject_bad_counts_and_parameters() {
         let e = WorkType::pipe_io().validate(3).unwrap_err();
         assert_eq!(e, "PipeIo needs a multiple of 2 workers, got 3");
-        let e = WorkType::FutexFanOut { fan_out: 0, spin_iters: 1 }
-            .validate(4)
-            .unwrap_err();
+        let e = WorkType::FutexFanOut {
+            fan_out: 0,
+            spin_iters: 1,
+        }
+        .validate(4)
+        .unwrap_err();
         assert!(e.contains("fan_out is 0"), "{e}");
-        let e = WorkType::MutexContention { contenders: 0, hold_iters: 1, work_iters: 1 }
-            .validate(4)
-            .unwrap_err();
+        let e = WorkType::MutexContention {
+            contenders: 0,
+            hold_iters: 1,
+            work_iters: 1,
+        }
+        .validate(4)
+        .unwrap_err();
         assert!(e.contains("contenders is 0"), "{e}");
-        let e = WorkType::CachePipe { size_kb: 0, burst_iters: 1 }
-            .validate(2)
-            .unwrap_err();
+        let e = WorkType::CachePipe {
+            size_kb: 0,
+            burst_iters: 1,
+        }
+        .validate(2)
+        .unwrap_err();
         assert!(e.contains("size_kb is 0"), "{e}");
         let e = WorkType::FanOutCompute {
             fan_out: 2,
@@ -615,10 +1058,124 @@ mod tests {
         .unwrap_err();
         assert!(e.contains("operations is 0"), "{e}");
         assert_eq!(
-            WorkType::FutexFanOut { fan_out: usize::MAX, spin_iters: 1 }.worker_group_size(),
+            WorkType::FutexFanOut {
+                fan_out: usize::MAX,
+                spin_iters: 1
+            }
+            .worker_group_size(),
             Some(usize::MAX)
         );
         assert!(WorkType::fan_out_compute().validate(10).is_ok());
         assert!(WorkType::mutex_contention().validate(6).is_err());
+    }
+
+    #[test]
+    fn new_grouped_types_reject_zero_sizes_and_bad_times() {
+        let bad = |wt: WorkType, n: usize, want: &str| {
+            let e = wt.validate(n).unwrap_err();
+            assert!(e.contains(want), "{e:?} should contain {want:?}");
+        };
+        bad(
+            WorkType::ThunderingHerd {
+                waiters: 0,
+                hold_iters: 1,
+            },
+            2,
+            "waiters is 0",
+        );
+        bad(
+            WorkType::WakeChain {
+                depth: 0,
+                work_iters: 1,
+            },
+            2,
+            "depth is 0",
+        );
+        bad(
+            WorkType::WakeChain {
+                depth: 1,
+                work_iters: 1,
+            },
+            2,
+            "depth is 1",
+        );
+        bad(
+            WorkType::WakeChain {
+                depth: 65,
+                work_iters: 1,
+            },
+            65,
+            "2..=64",
+        );
+        bad(
+            WorkType::EpollStorm {
+                producers: 0,
+                spin_iters: 1,
+            },
+            2,
+            "producers is 0",
+        );
+        let pc = |p, c, r| WorkType::ProducerConsumerImbalance {
+            producers: p,
+            consumers: c,
+            ring_size: r,
+            produce_iters: 1,
+            consume_iters: 1,
+        };
+        bad(pc(0, 1, 4), 2, "producers is 0");
+        bad(pc(1, 0, 4), 2, "consumers is 0");
+        bad(pc(1, 1, 0), 2, "ring_size is 0");
+        bad(pc(1, 1, 129), 2, "ring_size is 129");
+        bad(
+            WorkType::RtStarvation {
+                rt_burst_us: 200_000,
+                rt_sleep_us: 1,
+            },
+            2,
+            "rt_burst_us is 200000",
+        );
+        bad(
+            WorkType::RtStarvation {
+                rt_burst_us: 1,
+                rt_sleep_us: 0,
+            },
+            2,
+            "rt_sleep_us is 0",
+        );
+        bad(
+            WorkType::PreemptStorm {
+                sleep_us: 0,
+                work_iters: 1,
+            },
+            2,
+            "sleep_us is 0",
+        );
+        let pi = WorkType::PriorityInversion {
+            hold_iters: 1,
+            hog_burst_us: 0,
+            hog_sleep_us: 1,
+            waiter_sleep_us: 1,
+        };
+        bad(pi, 3, "hog_burst_us is 0");
+        bad(
+            WorkType::SmtSiblingSpin { spin_iters: 0 },
+            2,
+            "spin_iters is 0",
+        );
+        bad(
+            WorkType::priority_inversion(),
+            4,
+            "multiple of 3 workers, got 4",
+        );
+        assert_eq!(pc(3, 2, 1).worker_group_size(), Some(5));
+        assert_eq!(
+            WorkType::WakeChain {
+                depth: 7,
+                work_iters: 0
+            }
+            .worker_group_size(),
+            Some(7)
+        );
+        assert!(WorkType::epoll_storm().validate(10).is_ok());
     }
 }

@@ -16,9 +16,18 @@ fn records_latency(name: &str) -> Option<bool> {
         | "AffinityChurn" | "PolicyChurn" => Some(true),
         // Grouped types: every message, turn or round received is a sample.
         "PipeIo" | "CachePipe" | "FutexPingPong" | "FutexFanOut" | "FanOutCompute" => Some(true),
+        "ThunderingHerd" | "WakeChain" | "SignalStorm" | "EpollStorm" => Some(true),
+        "SmtSiblingSpin" => Some(false),
         // Samples only for acquisitions that had to wait: not guaranteed
         // for every contender in a short run.
         "MutexContention" => None,
+        // Roles differ: some sample every wake, some only waits that
+        // happened, some (pure spinners, a waker that never blocks) none.
+        "PriorityInversion"
+        | "ProducerConsumerImbalance"
+        | "RtStarvation"
+        | "AsymmetricWaker"
+        | "PreemptStorm" => None,
         _ => None,
     }
 }

@@ -69,7 +69,11 @@ fn median(mut v: Vec<Duration>) -> Duration {
 fn main() {
     // `cargo bench` passes --bench; `cargo test` runs benches with no
     // argument only when asked (`--benches`), and then one round will do.
-    let rounds = if std::env::args().any(|a| a == "--bench") { ROUNDS } else { 1 };
+    let rounds = if std::env::args().any(|a| a == "--bench") {
+        ROUNDS
+    } else {
+        1
+    };
     let ktstr = PathBuf::from(env!("CARGO_BIN_EXE_ktstr-200"));
     let plain = plain200();
     let mut k_total = Vec::new();
@@ -94,6 +98,9 @@ fn main() {
         kt.as_secs_f64(), k_per * 1e6, median(k_first).as_secs_f64() * 1e3);
     println!("  libtest (threads, in process)  : {:>8.3} s total, {:>8.1} µs per test, first result after {:>7.1} ms",
         pt.as_secs_f64(), p_per * 1e6, median(p_first).as_secs_f64() * 1e3);
-    println!("  per-test ratio ktstr/libtest: {:.1}x (added {:.2} ms per test)",
-        k_per / p_per.max(1e-9), (k_per - p_per) * 1e3);
+    println!(
+        "  per-test ratio ktstr/libtest: {:.1}x (added {:.2} ms per test)",
+        k_per / p_per.max(1e-9),
+        (k_per - p_per) * 1e3
+    );
 }

@@ -9,7 +9,12 @@ use ktstr::prelude::*;
 
 /// A plain passing test. Its limits are loose: it checks the harness, not
 /// the host's scheduler, and must pass on a loaded machine too.
-#[ktstr::test(workers = 2, duration = "300ms", max_spread_pct = 90, max_gap_ms = 10000)]
+#[ktstr::test(
+    workers = 2,
+    duration = "300ms",
+    max_spread_pct = 90,
+    max_gap_ms = 10000
+)]
 fn passes(ctx: &mut Ctx) -> anyhow::Result<()> {
     ctx.run_and_check()
 }

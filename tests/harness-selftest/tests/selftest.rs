@@ -53,9 +53,16 @@ fn results(r: &Run) -> BTreeMap<String, String> {
 /// The failure block of `name` in a pretty run.
 fn failure(r: &Run, name: &str) -> String {
     let start = format!("---- {name} ----");
-    let at = r.stdout.find(&start).unwrap_or_else(|| panic!("no failure block for {name}:\n{}", r.stdout));
+    let at = r
+        .stdout
+        .find(&start)
+        .unwrap_or_else(|| panic!("no failure block for {name}:\n{}", r.stdout));
     let rest = &r.stdout[at + start.len()..];
-    rest[..rest.find("\n---- ").or_else(|| rest.find("\nfailures:")).unwrap_or(rest.len())].to_string()
+    rest[..rest
+        .find("\n---- ")
+        .or_else(|| rest.find("\nfailures:"))
+        .unwrap_or(rest.len())]
+        .to_string()
 }
 
 #[test]
@@ -79,12 +86,18 @@ fn every_ending_is_judged_right() {
         ("leaks_workers", "ok"),
     ];
     for (name, want) in expect {
-        assert_eq!(res.get(name).map(String::as_str), Some(want), "{name}\n{}", r.stdout);
+        assert_eq!(
+            res.get(name).map(String::as_str),
+            Some(want),
+            "{name}\n{}",
+            r.stdout
+        );
     }
     let cpus = &res["needs_many_cpus"];
     assert!(cpus.starts_with("ignored (needs 4096 CPUs"), "{cpus}");
     assert!(
-        r.stdout.contains("test result: FAILED. 3 passed; 9 failed; 2 ignored"),
+        r.stdout
+            .contains("test result: FAILED. 3 passed; 9 failed; 2 ignored"),
         "{}",
         r.stdout
     );
@@ -99,13 +112,22 @@ fn failure_messages_give_the_reason_and_a_repro_line() {
         ("segfaults", "killed by SIGSEGV"),
         ("aborts", "killed by SIGABRT"),
         ("hangs", "timed out after 2 s"),
-        ("exits_early", "exited with code 0 before reporting a result"),
+        (
+            "exits_early",
+            "exited with code 0 before reporting a result",
+        ),
         ("prints_a_lot", "runaway output"),
-        ("should_fail_but_passes", "expected the test to fail (should_fail) but it passed"),
+        (
+            "should_fail_but_passes",
+            "expected the test to fail (should_fail) but it passed",
+        ),
         ("leaks_a_grandchild", "left processes running"),
     ] {
         let block = failure(r, name);
-        assert!(block.contains(reason), "{name}: want {reason:?} in\n{block}");
+        assert!(
+            block.contains(reason),
+            "{name}: want {reason:?} in\n{block}"
+        );
         assert!(
             block.contains(&format!("--exact {name} --nocapture")),
             "{name}: no repro line in\n{block}"
@@ -131,8 +153,14 @@ fn nothing_outlives_the_run() {
             "leaked worker {pid} survived: {stat}"
         );
     }
-    let ps = Command::new("pgrep").args(["-f", "trap '' TERM; sleep 600"]).output().unwrap();
-    assert!(ps.stdout.is_empty(), "the SIGTERM-ignoring grandchild survived");
+    let ps = Command::new("pgrep")
+        .args(["-f", "trap '' TERM; sleep 600"])
+        .output()
+        .unwrap();
+    assert!(
+        ps.stdout.is_empty(),
+        "the SIGTERM-ignoring grandchild survived"
+    );
 }
 
 #[test]
@@ -144,8 +172,16 @@ fn records_are_written_per_test() {
             .unwrap();
     assert_eq!(rec["result"], "passed");
     assert_eq!(rec["config"]["workers"], 2);
-    assert_eq!(rec["outcome"]["groups"][0]["reports"].as_array().unwrap().len(), 2);
-    assert!(rec["host"]["kernel"].as_str().is_some_and(|k| !k.is_empty()));
+    assert_eq!(
+        rec["outcome"]["groups"][0]["reports"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(rec["host"]["kernel"]
+        .as_str()
+        .is_some_and(|k| !k.is_empty()));
     let failed: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("segfaults.json")).unwrap()).unwrap();
     assert_eq!(failed["result"], "failed");
@@ -164,7 +200,12 @@ fn filters_select_like_libtest() {
     assert!(r.stdout.contains("12 filtered out"), "{}", r.stdout);
     let r = run(&["--exact", "passes"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
-    assert!(r.stdout.contains("1 passed; 0 failed; 0 ignored; 0 measured; 13 filtered out"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("1 passed; 0 failed; 0 ignored; 0 measured; 13 filtered out"),
+        "{}",
+        r.stdout
+    );
     let r = run(&["no_such_test_anywhere"]);
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("0 passed; 0 failed"), "{}", r.stdout);
@@ -184,7 +225,11 @@ fn nextest_protocol() {
     assert_eq!(all.code, 0);
     let names: Vec<&str> = all.stdout.lines().collect();
     assert_eq!(names.len(), 14, "{}", all.stdout);
-    assert!(names.iter().all(|l| l.ends_with(": test")), "{}", all.stdout);
+    assert!(
+        names.iter().all(|l| l.ends_with(": test")),
+        "{}",
+        all.stdout
+    );
     let ignored = run(&["--list", "--format", "terse", "--ignored"]);
     let mut ig: Vec<&str> = ignored.stdout.lines().collect();
     ig.sort();
@@ -199,7 +244,11 @@ fn nextest_protocol() {
     // is still ignored, with the reason.
     let cpus = run(&["--exact", "needs_many_cpus", "--nocapture", "--ignored"]);
     assert_eq!(cpus.code, 0);
-    assert!(cpus.stdout.contains("ignored (needs 4096 CPUs"), "{}", cpus.stdout);
+    assert!(
+        cpus.stdout.contains("ignored (needs 4096 CPUs"),
+        "{}",
+        cpus.stdout
+    );
     // A plainly ignored test runs with --ignored (and fails, on purpose).
     let ran = run(&["--exact", "ignored", "--ignored"]);
     assert_eq!(ran.code, 101, "{}", ran.stdout);

@@ -173,7 +173,10 @@ pub(crate) fn main(args: RunArgs) -> Result<(), Failure> {
             "interrupted": interrupted,
             "reports": reports,
         });
-        println!("{}", serde_json::to_string_pretty(&out).context("encode JSON")?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).context("encode JSON")?
+        );
     } else {
         print_table(&reports, ran, interrupted);
     }
@@ -194,8 +197,17 @@ fn us(ns: u64) -> String {
 fn print_table(reports: &[WorkerReport], ran: Duration, interrupted: bool) {
     println!(
         "{:>3} {:>8} {:>14} {:>12} {:>9} {:>6} {:>8} {:>9} {:>10} {:>10} {:>9}  NOTES",
-        "#", "TID", "WORK UNITS", "UNITS/S", "CPU MS", "CPU%", "MIGR", "MAXGAP MS",
-        "WAKE P50us", "WAKE P99us", "CSW V/I"
+        "#",
+        "TID",
+        "WORK UNITS",
+        "UNITS/S",
+        "CPU MS",
+        "CPU%",
+        "MIGR",
+        "MAXGAP MS",
+        "WAKE P50us",
+        "WAKE P99us",
+        "CSW V/I"
     );
     for r in reports {
         let cpu_pct = if r.wall_time_ns > 0 {
@@ -211,9 +223,15 @@ fn print_table(reports: &[WorkerReport], ran: Duration, interrupted: bool) {
         if let Some(e) = &r.exit_info {
             notes.push(format!("exit: {e:?}"));
         }
-        for e in [&r.error, &r.affinity_error, &r.policy_error, &r.nice_error, &r.mempolicy_error]
-            .into_iter()
-            .flatten()
+        for e in [
+            &r.error,
+            &r.affinity_error,
+            &r.policy_error,
+            &r.nice_error,
+            &r.mempolicy_error,
+        ]
+        .into_iter()
+        .flatten()
         {
             notes.push(e.clone());
         }
@@ -234,7 +252,11 @@ fn print_table(reports: &[WorkerReport], ran: Duration, interrupted: bool) {
             notes.join("; ")
         );
     }
-    let rates: Vec<f64> = reports.iter().filter(|r| !r.sentinel).map(|r| r.work_rate()).collect();
+    let rates: Vec<f64> = reports
+        .iter()
+        .filter(|r| !r.sentinel)
+        .map(|r| r.work_rate())
+        .collect();
     let total: u64 = reports.iter().map(|r| r.work_units).sum();
     let spread = match (
         rates.iter().cloned().fold(f64::INFINITY, f64::min),
@@ -255,8 +277,12 @@ fn print_table(reports: &[WorkerReport], ran: Duration, interrupted: bool) {
         total,
         spread,
         stats::cv(&rates).unwrap_or(0.0),
-        match (stats::percentile_sorted(&all, 50.0), stats::percentile_sorted(&all, 99.0)) {
-            (Some(p50), Some(p99)) => format!("; wake latency p50 {} us, p99 {} us", us(p50), us(p99)),
+        match (
+            stats::percentile_sorted(&all, 50.0),
+            stats::percentile_sorted(&all, 99.0)
+        ) {
+            (Some(p50), Some(p99)) =>
+                format!("; wake latency p50 {} us, p99 {} us", us(p50), us(p99)),
             _ => String::new(),
         }
     );

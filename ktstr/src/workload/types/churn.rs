@@ -173,9 +173,16 @@ fn policy_churn(w: &mut Worker, spin_iters: u64) -> Result<(), String> {
             break;
         }
     }
-    let restore = if original >= 0 { original } else { libc::SCHED_OTHER };
-    let prio = if restore == libc::SCHED_FIFO || restore == libc::SCHED_RR { 1 } else { 0 };
+    let restore = if original >= 0 {
+        original
+    } else {
+        libc::SCHED_OTHER
+    };
+    let prio = if restore == libc::SCHED_FIFO || restore == libc::SCHED_RR {
+        1
+    } else {
+        0
+    };
     let _ = sched::set_scheduler(tid, restore, prio);
     error.map_or(Ok(()), Err)
 }
-

@@ -18,7 +18,9 @@ use std::sync::Arc;
 
 use nix::errno::Errno;
 
-use super::group::{burn, give_up, make_fd_room, Doorbell, Line, PageState, SharedPage, WAIT_SLICE};
+use super::group::{
+    burn, give_up, make_fd_room, Doorbell, Line, PageState, SharedPage, WAIT_SLICE,
+};
 use super::{Body, Entry, Family, Planned};
 use crate::sys::clock;
 use crate::workload::{WorkType, Worker};
@@ -85,7 +87,10 @@ impl Family for EpollStorm {
         for group in 0..n / size {
             let page = SharedPage::<Acks>::new(self.name(), group)?;
             // SAFETY: plain syscalls with flag arguments.
-            let epoll = owned(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) }, "epoll_create1")?;
+            let epoll = owned(
+                unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) },
+                "epoll_create1",
+            )?;
             let mut writers = Vec::with_capacity(self.producers);
             let mut readers = Vec::with_capacity(self.producers);
             for k in 0..self.producers {
@@ -101,7 +106,12 @@ impl Family for EpollStorm {
                 };
                 // SAFETY: both descriptors are open; `ev` is valid for the call.
                 let r = unsafe {
-                    libc::epoll_ctl(epoll.as_raw_fd(), libc::EPOLL_CTL_ADD, dup.as_raw_fd(), &mut ev)
+                    libc::epoll_ctl(
+                        epoll.as_raw_fd(),
+                        libc::EPOLL_CTL_ADD,
+                        dup.as_raw_fd(),
+                        &mut ev,
+                    )
                 };
                 Errno::result(r).map_err(|e| format!("EpollStorm: epoll_ctl(ADD): {e}"))?;
                 writers.push(efd);
@@ -156,7 +166,12 @@ impl Body for Consumer {
             let slice = WAIT_SLICE.as_millis() as libc::c_int;
             // SAFETY: `events` has room for `k` entries; the fd is open.
             let r = unsafe {
-                libc::epoll_wait(self.epoll.as_raw_fd(), events.as_mut_ptr(), k as libc::c_int, slice)
+                libc::epoll_wait(
+                    self.epoll.as_raw_fd(),
+                    events.as_mut_ptr(),
+                    k as libc::c_int,
+                    slice,
+                )
             };
             let ready = match Errno::result(r) {
                 Ok(r) => r as usize,

@@ -324,7 +324,9 @@ pub(crate) const MAX_SLEEP_US: u64 = 10_000_000;
 /// Check that `value` (µs) of `name`'s `field` is within `1..=max`.
 pub(crate) fn check_us(name: &str, field: &str, value: u64, max: u64) -> Result<(), String> {
     if value == 0 || value > max {
-        return Err(format!("{name} {field} is {value}: it must be within 1..={max} µs"));
+        return Err(format!(
+            "{name} {field} is {value}: it must be within 1..={max} µs"
+        ));
     }
     Ok(())
 }
@@ -355,7 +357,9 @@ pub(crate) fn fifo_or_nice(w: &mut Worker, who: &str, prio: i32, nice: i32) -> b
 /// is noted.
 pub(crate) fn set_own_nice(w: &mut Worker, who: &str, nice: i32) {
     if let Err(e) = sched::set_nice(w.tid(), nice) {
-        w.note(format!("{who}: nice {nice} refused ({e}); running at its current nice value"));
+        w.note(format!(
+            "{who}: nice {nice} refused ({e}); running at its current nice value"
+        ));
     }
 }
 
@@ -381,7 +385,9 @@ pub(crate) fn pin_self(w: &mut Worker, who: &str, cpus: &CpuSet) -> bool {
     match sched::set_affinity(w.tid(), cpus) {
         Ok(()) => true,
         Err(e) => {
-            w.note(format!("{who}: cannot pin to CPU(s) {cpus} ({e}); running unpinned"));
+            w.note(format!(
+                "{who}: cannot pin to CPU(s) {cpus} ({e}); running unpinned"
+            ));
             false
         }
     }
@@ -391,7 +397,9 @@ pub(crate) fn pin_self(w: &mut Worker, who: &str, cpus: &CpuSet) -> bool {
 /// it cannot. Returns the CPU when pinned.
 pub(crate) fn pin_to_group_cpu(w: &mut Worker, who: &str, group: usize) -> Option<usize> {
     let Some(cpu) = group_cpu(w, group) else {
-        w.note(format!("{who}: cannot read its allowed CPUs; running unpinned"));
+        w.note(format!(
+            "{who}: cannot read its allowed CPUs; running unpinned"
+        ));
         return None;
     };
     pin_self(w, who, &[cpu].into()).then_some(cpu)

@@ -10,7 +10,8 @@ use crate::workload::{WorkType, Worker};
 pub(crate) const PAGE_FAULT_CHURN: Entry = Entry {
     name: "PageFaultChurn",
     group: "-",
-    about: "touch random pages of a region, then MADV_DONTNEED it: page-fault storms, TLB shootdowns",
+    about:
+        "touch random pages of a region, then MADV_DONTNEED it: page-fault storms, TLB shootdowns",
     default: Some(WorkType::page_fault_churn),
 };
 

@@ -3,10 +3,13 @@
 //!
 //! The ring is Vyukov's bounded MPMC queue: a slot carries a sequence
 //! number that says whether it is free for the producer at position `pos`
-//! (`seq == pos`) or filled for the consumer there (`seq == pos + 1`);
-//! positions are claimed with a compare-and-swap of `head` or `tail`. No
-//! lock: a worker blocks only on a full ring (producer) or an empty one
-//! (consumer), on the `not_full` / `not_empty` [`Doorbell`]s.
+//! (`seq == 2·pos`) or filled for the consumer there (`seq == 2·pos + 1`);
+//! positions are claimed with a compare-and-swap of `head` or `tail`.
+//! (Vyukov's `pos` / `pos + 1` would make "filled at `pos`" and "free for
+//! `pos + 1`" the same value in a ring of one slot; doubling keeps them
+//! apart for every size.) No lock: a worker blocks only on a full ring
+//! (producer) or an empty one (consumer), on the `not_full` / `not_empty`
+//! [`Doorbell`]s.
 //!
 //! The sleep/wake hand-shake is Dekker's: a worker that found the ring full
 //! reads the bell, counts itself as waiting, fences, and retries once
@@ -43,7 +46,7 @@ const MAX_SIDE: usize = 4096;
 /// One ring slot.
 #[repr(C)]
 struct Slot {
-    /// Vyukov's sequence number (see the module doc).
+    /// The sequence number (see the module doc).
     seq: AtomicU64,
     /// The producer's timestamp (read and discarded by the consumer).
     payload: AtomicU64,
@@ -80,7 +83,7 @@ impl Ring {
         let mut pos = self.head.0.load(Ordering::Relaxed);
         loop {
             let slot = &self.slots[(pos % n) as usize];
-            let diff = slot.seq.load(Ordering::Acquire).wrapping_sub(pos) as i64;
+            let diff = slot.seq.load(Ordering::Acquire).wrapping_sub(2 * pos) as i64;
             if diff == 0 {
                 match self.head.0.compare_exchange_weak(
                     pos,
@@ -90,7 +93,7 @@ impl Ring {
                 ) {
                     Ok(_) => {
                         slot.payload.store(v, Ordering::Relaxed);
-                        slot.seq.store(pos + 1, Ordering::Release);
+                        slot.seq.store(2 * pos + 1, Ordering::Release);
                         return true;
                     }
                     Err(p) => pos = p,
@@ -108,7 +111,7 @@ impl Ring {
         let mut pos = self.tail.0.load(Ordering::Relaxed);
         loop {
             let slot = &self.slots[(pos % n) as usize];
-            let diff = slot.seq.load(Ordering::Acquire).wrapping_sub(pos + 1) as i64;
+            let diff = slot.seq.load(Ordering::Acquire).wrapping_sub(2 * pos + 1) as i64;
             if diff == 0 {
                 match self.tail.0.compare_exchange_weak(
                     pos,
@@ -118,7 +121,7 @@ impl Ring {
                 ) {
                     Ok(_) => {
                         let v = slot.payload.load(Ordering::Relaxed);
-                        slot.seq.store(pos + n, Ordering::Release);
+                        slot.seq.store(2 * (pos + n), Ordering::Release);
                         return Some(v);
                     }
                     Err(p) => pos = p,
@@ -176,7 +179,7 @@ impl Family for ProducerConsumer {
         for group in 0..n / size {
             let page = SharedPage::<Ring>::new(self.name(), group)?;
             for (i, slot) in page.get().slots.iter().enumerate() {
-                slot.seq.store(i as u64, Ordering::Relaxed);
+                slot.seq.store(2 * i as u64, Ordering::Relaxed);
             }
             for k in 0..size {
                 let producer = k < self.producers;
@@ -295,5 +298,78 @@ impl Body for RingBody {
                 return Ok(());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ring() -> Arc<SharedPage<Ring>> {
+        let page = SharedPage::<Ring>::new("test", 0).unwrap();
+        for (i, slot) in page.get().slots.iter().enumerate() {
+            slot.seq.store(2 * i as u64, Ordering::Relaxed);
+        }
+        page
+    }
+
+    #[test]
+    fn push_and_pop_respect_the_size() {
+        for n in [1u64, 3] {
+            let page = ring();
+            let r = page.get();
+            assert_eq!(r.pop(n), None, "empty at first");
+            for round in 0..5 {
+                for i in 0..n {
+                    assert!(r.push(n, round * 10 + i), "size {n}: push {i}");
+                }
+                assert!(!r.push(n, 99), "size {n}: full after {n} pushes");
+                for i in 0..n {
+                    assert_eq!(r.pop(n), Some(round * 10 + i), "size {n}: FIFO order");
+                }
+                assert_eq!(r.pop(n), None, "size {n}: empty again");
+            }
+        }
+    }
+
+    #[test]
+    fn concurrent_producers_and_consumers_lose_nothing() {
+        let page = ring();
+        let n = 4;
+        let per = 20_000u64;
+        let producers: Vec<_> = (0..2u64)
+            .map(|p| {
+                let page = page.clone();
+                std::thread::spawn(move || {
+                    for i in 0..per {
+                        while !page.get().push(n, p * per + i + 1) {
+                            std::hint::spin_loop();
+                        }
+                    }
+                })
+            })
+            .collect();
+        let consumers: Vec<_> = (0..2)
+            .map(|_| {
+                let page = page.clone();
+                std::thread::spawn(move || {
+                    let (mut got, mut sum) = (0u64, 0u64);
+                    while got < per {
+                        if let Some(v) = page.get().pop(n) {
+                            got += 1;
+                            sum += v;
+                        }
+                    }
+                    sum
+                })
+            })
+            .collect();
+        for p in producers {
+            p.join().unwrap();
+        }
+        let sum: u64 = consumers.into_iter().map(|c| c.join().unwrap()).sum();
+        let all = 2 * per;
+        assert_eq!(sum, all * (all + 1) / 2, "every item popped exactly once");
+        assert_eq!(page.get().pop(n), None);
     }
 }

@@ -24,7 +24,8 @@ use crate::workload::{WorkType, Worker};
 pub(crate) const RT_STARVATION: Entry = Entry {
     name: "RtStarvation",
     group: "2",
-    about: "a SCHED_FIFO spinner and a normal spinner on one CPU: RT starvation, the normal's share",
+    about:
+        "a SCHED_FIFO spinner and a normal spinner on one CPU: RT starvation, the normal's share",
     default: Some(WorkType::rt_starvation),
 };
 pub(crate) const PREEMPT_STORM: Entry = Entry {

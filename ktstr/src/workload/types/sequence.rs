@@ -36,7 +36,9 @@ impl Family for Sequence {
             .enumerate()
             .find(|(_, p)| p.duration().is_zero())
         {
-            return Err(format!("Sequence phase {i} ({p:?}) lasts 0: give it a duration"));
+            return Err(format!(
+                "Sequence phase {i} ({p:?}) lasts 0: give it a duration"
+            ));
         }
         Ok(())
     }

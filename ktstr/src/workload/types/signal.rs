@@ -12,9 +12,9 @@
 //!   thread can be picked to take it;
 //! - no disposition is changed, except that a process whose disposition
 //!   for the signal is still the default (terminate) or ignore gets a
-//!   no-op handler, once per process, and keeps it: a stray signal then
-//!   does nothing instead of killing the process (ignore would discard
-//!   the storm's own signals, even blocked ones);
+//!   no-op `SA_RESTART` handler, once per process, and keeps it: a stray
+//!   signal then does nothing instead of killing the process (ignore would
+//!   discard the storm's own signals, even blocked ones);
 //! - the receiver drains what is still pending when it leaves and keeps
 //!   the signal blocked until its thread exits, so a late signal is
 //!   discarded with the thread.
@@ -140,7 +140,8 @@ fn install_handler_once() {
     ONCE.call_once(|| {
         // SAFETY: sigaction with a NULL new action only reads the current
         // one into `old`; the second call installs a handler that does
-        // nothing (async-signal-safe) with an empty mask.
+        // nothing (async-signal-safe) with an empty mask and SA_RESTART, so
+        // a stray signal does not even interrupt another thread's call.
         unsafe {
             let mut old = std::mem::zeroed::<libc::sigaction>();
             if libc::sigaction(storm_signal(), std::ptr::null(), &mut old) != 0 {
@@ -149,6 +150,7 @@ fn install_handler_once() {
             if old.sa_sigaction == libc::SIG_DFL || old.sa_sigaction == libc::SIG_IGN {
                 let mut act = std::mem::zeroed::<libc::sigaction>();
                 act.sa_sigaction = ignore_storm_signal as extern "C" fn(libc::c_int) as usize;
+                act.sa_flags = libc::SA_RESTART;
                 libc::sigemptyset(&mut act.sa_mask);
                 libc::sigaction(storm_signal(), &act, std::ptr::null_mut());
             }
@@ -193,9 +195,15 @@ impl Body for StormBody {
         if r != 0 {
             s.ids.0.state.store(GONE, Ordering::Release);
             futex::wake_all(&s.ids.0.state);
-            return Err(format!("SignalStorm receiver: cannot block the signal: {}", Errno::from_raw(r)));
+            return Err(format!(
+                "SignalStorm receiver: cannot block the signal: {}",
+                Errno::from_raw(r)
+            ));
         }
-        s.ids.0.tgid.store(std::process::id() as i32, Ordering::Relaxed);
+        s.ids
+            .0
+            .tgid
+            .store(std::process::id() as i32, Ordering::Relaxed);
         s.ids.0.tid.store(w.tid(), Ordering::Relaxed);
         s.ids.0.state.store(READY, Ordering::Release);
         futex::wake_all(&s.ids.0.state);

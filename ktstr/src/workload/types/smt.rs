@@ -43,7 +43,9 @@ impl Family for SmtSiblingSpin {
 
     fn validate(&self) -> Result<(), String> {
         if self.spin_iters == 0 {
-            return Err("SmtSiblingSpin spin_iters is 0: each iteration must spin at least 1 step".into());
+            return Err(
+                "SmtSiblingSpin spin_iters is 0: each iteration must spin at least 1 step".into(),
+            );
         }
         Ok(())
     }
@@ -77,7 +79,12 @@ enum Placement {
 
 /// The placement of member `which` (0 or 1) of group `group`, given the
 /// topology (None when it could not be read) and the allowed CPUs.
-fn place(topo: Option<&TestTopology>, allowed: &CpuSet, group: usize, which: usize) -> Option<Placement> {
+fn place(
+    topo: Option<&TestTopology>,
+    allowed: &CpuSet,
+    group: usize,
+    which: usize,
+) -> Option<Placement> {
     let cpus: Vec<usize> = allowed.iter().collect();
     if cpus.is_empty() {
         return None;
@@ -125,7 +132,9 @@ impl Body for Spinner {
     fn run(&mut self, w: &mut Worker) -> Result<(), String> {
         let who = format!("SmtSiblingSpin {}", ROLES[self.which]);
         match sched::get_affinity(w.tid()) {
-            Err(e) => w.note(format!("{who}: cannot read its allowed CPUs ({e}); running unpinned")),
+            Err(e) => w.note(format!(
+                "{who}: cannot read its allowed CPUs ({e}); running unpinned"
+            )),
             Ok(allowed) => {
                 let topo = TestTopology::from_system().ok();
                 match place(topo.as_ref(), &allowed, self.group, self.which) {

@@ -5,25 +5,45 @@ use ktstr::prelude::*;
 macro_rules! ten {
     () => {
         #[ktstr::test]
-        fn t0(_ctx: &mut Ctx) -> Result<()> { Ok(()) }
+        fn t0(_ctx: &mut Ctx) -> Result<()> {
+            Ok(())
+        }
         #[ktstr::test]
-        fn t1(_ctx: &mut Ctx) -> Result<()> { Ok(()) }
+        fn t1(_ctx: &mut Ctx) -> Result<()> {
+            Ok(())
+        }
         #[ktstr::test]
-        fn t2(_ctx: &mut Ctx) -> Result<()> { Ok(()) }
+        fn t2(_ctx: &mut Ctx) -> Result<()> {
+            Ok(())
+        }
         #[ktstr::test]
-        fn t3(_ctx: &mut Ctx) -> Result<()> { Ok(()) }
+        fn t3(_ctx: &mut Ctx) -> Result<()> {
+            Ok(())
+        }
         #[ktstr::test]
-        fn t4(_ctx: &mut Ctx) -> Result<()> { Ok(()) }
+        fn t4(_ctx: &mut Ctx) -> Result<()> {
+            Ok(())
+        }
         #[ktstr::test]
-        fn t5(_ctx: &mut Ctx) -> Result<()> { Ok(()) }
+        fn t5(_ctx: &mut Ctx) -> Result<()> {
+            Ok(())
+        }
         #[ktstr::test]
-        fn t6(_ctx: &mut Ctx) -> Result<()> { Ok(()) }
+        fn t6(_ctx: &mut Ctx) -> Result<()> {
+            Ok(())
+        }
         #[ktstr::test]
-        fn t7(_ctx: &mut Ctx) -> Result<()> { Ok(()) }
+        fn t7(_ctx: &mut Ctx) -> Result<()> {
+            Ok(())
+        }
         #[ktstr::test]
-        fn t8(_ctx: &mut Ctx) -> Result<()> { Ok(()) }
+        fn t8(_ctx: &mut Ctx) -> Result<()> {
+            Ok(())
+        }
         #[ktstr::test]
-        fn t9(_ctx: &mut Ctx) -> Result<()> { Ok(()) }
+        fn t9(_ctx: &mut Ctx) -> Result<()> {
+            Ok(())
+        }
     };
 }
 

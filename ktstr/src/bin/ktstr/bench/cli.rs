@@ -9,11 +9,22 @@ use serde::Serialize;
 use super::host::{loadavg, Host};
 use super::lifecycle::{self, CaseResult, LifecyclePlan};
 use super::overhead::{self, Overhead, OverheadPlan};
+use super::peers_cli::{self, PeersArgs};
 use crate::Failure;
 
 /// Arguments of `ktstr bench`.
 #[derive(clap::Args, Debug)]
+#[command(
+    after_help = "`ktstr bench` alone runs the engine benchmark (lifecycle and telemetry \
+     overhead). `ktstr bench peers` is separate (about 2 minutes, too long for the default run): \
+     it compares PipeIo and FutexPingPong with `perf bench sched pipe`, `perf bench sched \
+     messaging` and `hackbench`, which come from the Debian packages linux-perf and rt-tests \
+     (a missing one is skipped)."
+)]
 pub(crate) struct BenchArgs {
+    /// A separate benchmark instead of the engine benchmark.
+    #[command(subcommand)]
+    pub command: Option<BenchCommand>,
     /// Print one JSON document instead of tables.
     #[arg(long)]
     pub json: bool,
@@ -26,6 +37,20 @@ pub(crate) struct BenchArgs {
     /// least 2 rounds, to alternate).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=50))]
     pub repeat: Option<u32>,
+}
+
+/// The benchmarks `ktstr bench` runs instead of the engine benchmark.
+#[derive(clap::Subcommand, Debug)]
+pub(crate) enum BenchCommand {
+    /// Side by side with perf bench and hackbench (a separate run of about 2 minutes)
+    ///
+    /// PipeIo and FutexPingPong pairs against `perf bench sched pipe`
+    /// (processes and -T threads, unpinned and pinned to one CPU), and 64
+    /// PipeIo pairs against 64 concurrent perf pipes, `perf bench sched
+    /// messaging` and `hackbench`, as ratios. About 2 minutes (30 s with
+    /// --quick). Needs `perf` (Debian package linux-perf) and `hackbench`
+    /// (rt-tests); a missing one is skipped.
+    Peers(PeersArgs),
 }
 
 /// The settings a run used, as they appear in the JSON.
@@ -68,7 +93,8 @@ struct Report {
 }
 
 /// The caveat printed under the host line.
-const NOISE_NOTE: &str = "figures come from a shared, noisy machine (other jobs use the same \
+pub(super) const NOISE_NOTE: &str =
+    "figures come from a shared, noisy machine (other jobs use the same \
      CPUs at the same time): compare medians, expect outliers, and do not read small \
      differences as real";
 
@@ -79,6 +105,13 @@ const UPSTREAM: &str = "upstream 0.4.x on this machine (DESIGN.md): spawn 150-19
 
 /// Run `ktstr bench`.
 pub(crate) fn main(args: BenchArgs) -> Result<(), Failure> {
+    if let Some(BenchCommand::Peers(mut peers)) = args.command {
+        // `ktstr bench --json peers` means the same as `ktstr bench peers --json`.
+        peers.json |= args.json;
+        peers.quick |= args.quick;
+        peers.repeat = peers.repeat.or(args.repeat);
+        return peers_cli::main(peers);
+    }
     let began = Instant::now();
     let mut host = Host::probe();
     let repeat = args.repeat.unwrap_or(if args.quick { 2 } else { 3 }) as usize;
@@ -180,6 +213,19 @@ pub(crate) fn main(args: BenchArgs) -> Result<(), Failure> {
 /// Print the host line, the noise note and the settings.
 fn print_header(host: &Host, s: &Settings) {
     println!("ktstr bench: workload engine benchmark");
+    print_host(host);
+    println!(
+        "settings: {} repeat(s){}, stop run stops {} ms after start(), overhead {} rounds x 2 x {:.1} s",
+        s.repeat,
+        if s.quick { " (--quick)" } else { "" },
+        s.stop_after_ms,
+        s.overhead_rounds,
+        s.overhead_run_s,
+    );
+}
+
+/// Print the host line and the noise note.
+pub(super) fn print_host(host: &Host) {
     println!(
         "host: {} ({}), {}, {} CPUs online ({}), {} allowed ({}); load average {}",
         host.kernel,
@@ -192,14 +238,6 @@ fn print_header(host: &Host, s: &Settings) {
         host.loadavg_before.as_deref().unwrap_or("?"),
     );
     println!("note: {NOISE_NOTE}.");
-    println!(
-        "settings: {} repeat(s){}, stop run stops {} ms after start(), overhead {} rounds x 2 x {:.1} s",
-        s.repeat,
-        if s.quick { " (--quick)" } else { "" },
-        s.stop_after_ms,
-        s.overhead_rounds,
-        s.overhead_run_s,
-    );
 }
 
 /// Print the verdict on the reports, then any problem or warning in a

@@ -8,6 +8,10 @@
 //! 2. **Telemetry overhead** ([`overhead`]): the work rate of one pinned
 //!    engine worker against a bare `spin_burst` loop on the same CPU.
 //!
+//! `ktstr bench peers` ([`peers`]) is a separate run: PipeIo and
+//! FutexPingPong side by side with `perf bench sched pipe`, `perf bench
+//! sched messaging` and `hackbench`.
+//!
 //! The main type here is [`BenchArgs`]; [`main`] runs both parts and
 //! prints a table (or JSON with `--json`). The host header comes from
 //! [`host`], the median/min/max statistics from [`stats`], the column
@@ -17,6 +21,10 @@ mod cli;
 mod host;
 mod lifecycle;
 mod overhead;
+mod peers;
+mod peers_cli;
+mod peers_exec;
+mod peers_parse;
 mod stats;
 mod table;
 
