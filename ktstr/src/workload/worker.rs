@@ -165,6 +165,15 @@ impl Worker {
         self.latency.push(ns);
     }
 
+    /// Woken after a voluntary block by a waker that stamped
+    /// `stamp_ns` (`CLOCK_MONOTONIC`, e.g. from a shared page): record the
+    /// wake latency from that stamp to now, then [`resumed`](Self::resumed).
+    pub fn woken_since(&mut self, stamp_ns: u64) {
+        self.latency
+            .push(clock::monotonic_ns().saturating_sub(stamp_ns));
+        self.resumed();
+    }
+
     /// Sleep for `d`, returning at once if stop is requested (stop is
     /// honoured within microseconds, not after the sleep). Restarts the gap
     /// clock. A sleep that ran its course records its *overshoot* (how late

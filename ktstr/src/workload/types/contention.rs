@@ -6,9 +6,8 @@
 
 use std::sync::Arc;
 
-use super::group::{burn, Acquired, FutexLock, SharedPage};
+use super::group::{burn, FutexLock, SharedPage};
 use super::{Body, Entry, Family, Planned};
-use crate::sys::clock;
 use crate::workload::{WorkType, Worker};
 
 pub(crate) const MUTEX_CONTENTION: Entry = Entry {
@@ -83,15 +82,8 @@ impl Body for Contender {
         let mut done = false;
         loop {
             burn(w, self.params.work_iters, &mut self.sink);
-            match lock.acquire(w, done) {
-                Acquired::Stopped => return Ok(()),
-                Acquired::Held { waited } => {
-                    if waited {
-                        let freed = lock.released_ns();
-                        w.record_wake_latency(clock::monotonic_ns().saturating_sub(freed));
-                        w.resumed();
-                    }
-                }
+            if !lock.acquire_timed(w, done) {
+                return Ok(());
             }
             burn(w, self.params.hold_iters, &mut self.sink);
             lock.release();

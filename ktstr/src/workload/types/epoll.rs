@@ -246,8 +246,7 @@ impl Body for Producer {
             let Some((_, acked)) = ack.wait(w, done, |v| v != seen) else {
                 return Ok(());
             };
-            w.record_wake_latency(clock::monotonic_ns().saturating_sub(acked));
-            w.resumed();
+            w.woken_since(acked);
             done = true;
             w.add_units(1);
             w.end_iteration();

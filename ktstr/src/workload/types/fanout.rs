@@ -231,8 +231,7 @@ impl FanOutBody {
                 return Ok(());
             }
             let last = s.acks.last_ns.load(Ordering::Relaxed);
-            w.record_wake_latency(clock::monotonic_ns().saturating_sub(last));
-            w.resumed();
+            w.woken_since(last);
             done = true;
             w.add_units(1);
             w.end_iteration();
@@ -262,8 +261,7 @@ impl FanOutBody {
                 return Ok(());
             };
             let sent = s.bcast.sent_ns.load(Ordering::Relaxed);
-            w.record_wake_latency(clock::monotonic_ns().saturating_sub(sent));
-            w.resumed();
+            w.woken_since(sent);
             seen = generation;
             match self.params.work {
                 Work::Spin(n) => {

@@ -273,6 +273,21 @@ pub(crate) enum Acquired {
 }
 
 impl FutexLock {
+    /// [`acquire`](Self::acquire), recording an acquisition that had to
+    /// wait as a wake latency from the previous holder's release stamp.
+    /// Returns false on stop (the lock is not held).
+    pub(crate) fn acquire_timed(&self, w: &mut Worker, done: bool) -> bool {
+        match self.acquire(w, done) {
+            Acquired::Stopped => false,
+            Acquired::Held { waited } => {
+                if waited {
+                    w.woken_since(self.released_ns());
+                }
+                true
+            }
+        }
+    }
+
     /// Take the lock, waiting at most [`WAIT_SLICE`] per futex wait; gives
     /// up (without the lock) when the worker should stop (see [`give_up`]).
     pub(crate) fn acquire(&self, w: &Worker, done: bool) -> Acquired {

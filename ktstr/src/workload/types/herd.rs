@@ -23,7 +23,6 @@ use std::sync::Arc;
 
 use super::group::{burn, Acquired, Doorbell, FutexLock, Line, PageState, SharedPage};
 use super::{Body, Entry, Family, Planned};
-use crate::sys::clock;
 use crate::workload::{WorkType, Worker};
 
 pub(crate) const THUNDERING_HERD: Entry = Entry {
@@ -129,8 +128,7 @@ impl HerdBody {
             let Some((_, last)) = s.acks.0.wait(w, done, |v| v == target) else {
                 return Ok(());
             };
-            w.record_wake_latency(clock::monotonic_ns().saturating_sub(last));
-            w.resumed();
+            w.woken_since(last);
             done = true;
             w.add_units(1);
             w.end_iteration();
@@ -150,8 +148,7 @@ impl HerdBody {
             let Some((generation, sent)) = s.bcast.0.wait(w, done, |v| v != seen) else {
                 return Ok(());
             };
-            w.record_wake_latency(clock::monotonic_ns().saturating_sub(sent));
-            w.resumed();
+            w.woken_since(sent);
             seen = generation;
             match s.lock.0.acquire(w, done) {
                 Acquired::Stopped => return Ok(()),

@@ -141,15 +141,8 @@ impl InversionBody {
         let lock = page.get();
         let mut done = false;
         loop {
-            match lock.acquire(w, done) {
-                Acquired::Stopped => return Ok(()),
-                Acquired::Held { waited } => {
-                    if waited {
-                        let freed = lock.released_ns();
-                        w.record_wake_latency(clock::monotonic_ns().saturating_sub(freed));
-                        w.resumed();
-                    }
-                }
+            if !lock.acquire_timed(w, done) {
+                return Ok(());
             }
             burn(w, self.params.hold_iters, &mut self.sink);
             lock.release();
@@ -172,8 +165,7 @@ impl InversionBody {
             if let Acquired::Stopped = lock.acquire(w, done) {
                 return Ok(());
             }
-            w.record_wake_latency(clock::monotonic_ns().saturating_sub(asked));
-            w.resumed();
+            w.woken_since(asked);
             burn(w, WAITER_HOLD, &mut self.sink);
             lock.release();
             done = true;

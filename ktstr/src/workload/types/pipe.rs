@@ -220,8 +220,7 @@ impl PipeBody {
 
     /// A message arrived: sample its latency, restart the gap clock.
     fn received(w: &mut Worker, sent_ns: u64) {
-        w.record_wake_latency(clock::monotonic_ns().saturating_sub(sent_ns));
-        w.resumed();
+        w.woken_since(sent_ns);
     }
 }
 

@@ -276,8 +276,7 @@ impl Body for RingBody {
                 let Some((_, rung)) = got else {
                     return Ok(());
                 };
-                w.record_wake_latency(clock::monotonic_ns().saturating_sub(rung));
-                w.resumed();
+                w.woken_since(rung);
             }
             // Counted before the ring, so a woken partner already sees it.
             if !done {

@@ -31,7 +31,7 @@ use nix::errno::Errno;
 
 use super::group::{burn, give_up, wait_until, Doorbell, Line, PageState, SharedPage, WAIT_SLICE};
 use super::{Body, Entry, Family, Planned};
-use crate::sys::{clock, futex};
+use crate::sys::futex;
 use crate::workload::{WorkType, Worker};
 
 pub(crate) const SIGNAL_STORM: Entry = Entry {
@@ -226,8 +226,7 @@ fn receive(w: &mut Worker, s: &Storm, set: &libc::sigset_t) -> Result<(), String
             Err(e) => return Err(format!("SignalStorm receiver: sigtimedwait: {e}")),
         }
         let (_, sent) = s.sent.0.last();
-        w.record_wake_latency(clock::monotonic_ns().saturating_sub(sent));
-        w.resumed();
+        w.woken_since(sent);
         s.ack.0.ring();
         s.ack.0.wake(1);
         done = true;
@@ -278,8 +277,7 @@ impl StormBody {
             let Some((_, acked)) = s.ack.0.wait(w, done, |v| v != seen) else {
                 return Ok(());
             };
-            w.record_wake_latency(clock::monotonic_ns().saturating_sub(acked));
-            w.resumed();
+            w.woken_since(acked);
             done = true;
             w.add_units(1);
             w.end_iteration();

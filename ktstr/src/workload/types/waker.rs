@@ -16,7 +16,6 @@ use std::sync::Arc;
 
 use super::group::{burn, Doorbell, Line, PageState, SharedPage};
 use super::{Body, Entry, Family, Planned};
-use crate::sys::clock;
 use crate::workload::{WorkType, Worker};
 
 pub(crate) const ASYMMETRIC_WAKER: Entry = Entry {
@@ -129,8 +128,7 @@ impl Body for PairBody {
             let Some((n, rung)) = s.wake.0.wait(w, done, |v| v != seen) else {
                 return Ok(());
             };
-            w.record_wake_latency(clock::monotonic_ns().saturating_sub(rung));
-            w.resumed();
+            w.woken_since(rung);
             seen = n;
             burn(w, self.params.wakee_iters, &mut self.sink);
             s.ack.0.ring();
@@ -215,8 +213,7 @@ impl Body for LinkBody {
                 let Some((n, rung)) = mine.wait(w, done, |v| v != seen) else {
                     return Ok(());
                 };
-                w.record_wake_latency(clock::monotonic_ns().saturating_sub(rung));
-                w.resumed();
+                w.woken_since(rung);
                 seen = n;
             }
             burn(w, self.params.work_iters, &mut self.sink);
