@@ -72,6 +72,21 @@ fn needs_many_cpus(_ctx: &mut Ctx) -> anyhow::Result<()> {
     anyhow::bail!("a test with unmet requirements ran")
 }
 
+#[ktstr::test(requires(root))]
+fn needs_root(_ctx: &mut Ctx) -> anyhow::Result<()> {
+    anyhow::ensure!(nix_is_root(), "ran without root");
+    Ok(())
+}
+
+fn nix_is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
 /// A starved worker: one nice-19 hog beside a nice-0 hog on one CPU, judged
 /// by the default fairness check, which must fail; `should_fail` turns that
 /// into a pass.

@@ -84,6 +84,7 @@ fn every_ending_is_judged_right() {
         ("should_fail_but_passes", "FAILED"),
         ("leaks_a_grandchild", "FAILED"),
         ("leaks_workers", "ok"),
+        ("needs_root", "ok"),
     ];
     for (name, want) in expect {
         assert_eq!(
@@ -97,7 +98,7 @@ fn every_ending_is_judged_right() {
     assert!(cpus.starts_with("ignored (needs 4096 CPUs"), "{cpus}");
     assert!(
         r.stdout
-            .contains("test result: FAILED. 3 passed; 9 failed; 2 ignored"),
+            .contains("test result: FAILED. 4 passed; 9 failed; 2 ignored"),
         "{}",
         r.stdout
     );
@@ -197,12 +198,12 @@ fn filters_select_like_libtest() {
     assert_eq!(res.len(), 2, "{}", r.stdout);
     assert_eq!(res["passes"], "ok");
     assert_eq!(res["should_fail_but_passes"], "FAILED");
-    assert!(r.stdout.contains("12 filtered out"), "{}", r.stdout);
+    assert!(r.stdout.contains("13 filtered out"), "{}", r.stdout);
     let r = run(&["--exact", "passes"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(
         r.stdout
-            .contains("1 passed; 0 failed; 0 ignored; 0 measured; 13 filtered out"),
+            .contains("1 passed; 0 failed; 0 ignored; 0 measured; 14 filtered out"),
         "{}",
         r.stdout
     );
@@ -224,7 +225,7 @@ fn nextest_protocol() {
     let all = run(&["--list", "--format", "terse"]);
     assert_eq!(all.code, 0);
     let names: Vec<&str> = all.stdout.lines().collect();
-    assert_eq!(names.len(), 14, "{}", all.stdout);
+    assert_eq!(names.len(), 15, "{}", all.stdout);
     assert!(
         names.iter().all(|l| l.ends_with(": test")),
         "{}",
@@ -267,4 +268,35 @@ fn json_summary() {
     let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
     assert_eq!(last["type"], "suite");
     assert_eq!(last["passed"], 1);
+}
+
+/// Run as an unprivileged user, a test that needs root is reported ignored
+/// with the reason (and listed as ignored for nextest), never run.
+#[test]
+fn without_root_root_tests_are_ignored_with_the_reason() {
+    use std::os::unix::process::CommandExt;
+    let as_nobody = |args: &[&str]| {
+        let mut cmd = Command::new(FIXTURE);
+        cmd.args(args).env_remove("KTSTR_JSON");
+        if std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
+        }) {
+            cmd.uid(65534).gid(65534);
+        }
+        let out = cmd.output().expect("run the fixture as nobody");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = as_nobody(&["--exact", "needs_root"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("test needs_root ... ignored (needs root"),
+        "{out}"
+    );
+    assert!(out.contains("0 passed; 0 failed; 1 ignored"), "{out}");
+    let (_, listed) = as_nobody(&["--list", "--format", "terse", "--ignored"]);
+    assert!(listed.lines().any(|l| l == "needs_root: test"), "{listed}");
 }
