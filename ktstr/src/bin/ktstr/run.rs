@@ -196,9 +196,10 @@ fn us(ns: u64) -> String {
 
 fn print_table(reports: &[WorkerReport], ran: Duration, interrupted: bool) {
     println!(
-        "{:>3} {:>8} {:>14} {:>12} {:>9} {:>6} {:>8} {:>9} {:>10} {:>10} {:>9}  NOTES",
+        "{:>3} {:>8} {:<14} {:>14} {:>12} {:>9} {:>6} {:>8} {:>9} {:>10} {:>10} {:>9}  NOTES",
         "#",
         "TID",
+        "GROUP/ROLE",
         "WORK UNITS",
         "UNITS/S",
         "CPU MS",
@@ -237,9 +238,10 @@ fn print_table(reports: &[WorkerReport], ran: Duration, interrupted: bool) {
         }
         notes.extend(r.notes.iter().cloned());
         println!(
-            "{:>3} {:>8} {:>14} {:>12.0} {:>9.1} {:>6.1} {:>8} {:>9.1} {:>10} {:>10} {:>9}  {}",
+            "{:>3} {:>8} {:<14} {:>14} {:>12.0} {:>9.1} {:>6.1} {:>8} {:>9.1} {:>10} {:>10} {:>9}  {}",
             r.index,
             r.tid,
+            format!("{}/{}", r.group, r.role),
             r.work_units,
             r.work_rate(),
             r.cpu_time_ns as f64 / 1e6,
