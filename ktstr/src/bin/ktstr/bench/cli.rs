@@ -47,8 +47,8 @@ pub(crate) enum BenchCommand {
     /// PipeIo and FutexPingPong pairs against `perf bench sched pipe`
     /// (processes and -T threads, unpinned and pinned to one CPU), and 64
     /// PipeIo pairs against 64 concurrent perf pipes, `perf bench sched
-    /// messaging` and `hackbench`, as ratios. About 2 minutes (30 s with
-    /// --quick). Needs `perf` (Debian package linux-perf) and `hackbench`
+    /// messaging` and `hackbench`, as ratios. About 2 minutes (under 30 s
+    /// with --quick). Needs `perf` (Debian package linux-perf) and `hackbench`
     /// (rt-tests); a missing one is skipped.
     Peers(PeersArgs),
 }

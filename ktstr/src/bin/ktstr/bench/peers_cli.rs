@@ -145,6 +145,7 @@ pub(crate) fn main(args: PeersArgs) -> Result<(), Failure> {
     }
 
     let below_one = peers::below_one(&pairs, &groups);
+    let ratios = peers::ratio_count(&pairs, &groups);
     host.loadavg_after = loadavg();
     let elapsed_s = began.elapsed().as_secs_f64();
     let problems = issues.problems.clone();
@@ -169,8 +170,10 @@ pub(crate) fn main(args: PeersArgs) -> Result<(), Failure> {
         println!("{text}");
     } else {
         println!("\ngoal: KTSTR/PERF >= 1.0 (an engine that adds overhead to the path it measures distorts it)");
-        if below_one.is_empty() {
-            println!("  every ktstr row is at or above its peer");
+        if ratios == 0 {
+            println!("  no ratio: every peer was skipped");
+        } else if below_one.is_empty() {
+            println!("  every ratio is at or above 1.0");
         } else {
             println!("  below 1.0 ({}):", below_one.len());
             for b in &below_one {
