@@ -79,6 +79,24 @@ impl CgroupManager {
         CgroupManager::open(Arc::new(RealFs), hierarchy, WRITE_DEADLINE)
     }
 
+    /// Remove the parents left by runs whose owner process is dead (their
+    /// tasks moved out first), without creating a parent of our own. The
+    /// harness calls this after a test process that was killed. Returns the
+    /// names removed; errors for individual parents are printed as warnings.
+    pub fn remove_stale() -> Result<Vec<String>, CgroupError> {
+        let hierarchy = Hierarchy::detect()?;
+        let io = Io::new(Arc::new(RealFs), WRITE_DEADLINE);
+        let proto = protocol(&hierarchy);
+        let mut removed = Vec::new();
+        for r in stale::remove_stale(&*proto, &io, &hierarchy) {
+            match r {
+                Ok(name) => removed.push(name),
+                Err(e) => eprintln!("ktstr: warning: could not remove a stale cgroup parent: {e}"),
+            }
+        }
+        Ok(removed)
+    }
+
     /// Open a manager through `fs` (tests pass a fake).
     pub(crate) fn open(
         fs: Arc<dyn CgroupFs>,

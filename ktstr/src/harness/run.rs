@@ -62,9 +62,23 @@ fn judge(entry: &TestEntry, nocapture: bool) -> Result<(), Failed> {
         Ok(o) if !o.passed => Err(o.error.clone().unwrap_or_else(|| "a check failed".into())),
         Ok(_) => Ok(()),
     };
+    // A test process that did not end by itself may have left cgroups:
+    // its RAII cleanup never ran. Remove them now, not at the next run.
+    let mut sup = sup;
+    if sup.outcome.is_err() && nix::unistd::geteuid().is_root() {
+        if let Ok(removed) = crate::cgroup::CgroupManager::remove_stale() {
+            if !removed.is_empty() {
+                sup.faults.push(format!(
+                    "left cgroup(s) behind: removed {}",
+                    removed.join(", ")
+                ));
+            }
+        }
+    }
     let verdict = match (verdict, sup.faults.is_empty()) {
+        (v, true) => v,
         (Ok(()), false) => Err(sup.faults.join("; ")),
-        (v, _) => v,
+        (Err(why), false) => Err(format!("{why}; also {}", sup.faults.join("; "))),
     };
     match &verdict {
         Ok(()) => {

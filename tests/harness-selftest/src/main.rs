@@ -48,6 +48,16 @@ fn hangs(_ctx: &mut Ctx) -> anyhow::Result<()> {
     }
 }
 
+/// Creates a cgroup, then hangs until killed: its cleanup never runs, so
+/// the supervisor must remove the cgroup.
+#[ktstr::test(requires(root), timeout = "2s")]
+fn hangs_in_a_cgroup(ctx: &mut Ctx) -> anyhow::Result<()> {
+    ctx.cgroups()?.create_cgroup("stuck")?;
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
 #[ktstr::test]
 fn exits_early(_ctx: &mut Ctx) -> anyhow::Result<()> {
     std::process::exit(0)

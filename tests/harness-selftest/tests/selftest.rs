@@ -85,6 +85,7 @@ fn every_ending_is_judged_right() {
         ("leaks_a_grandchild", "FAILED"),
         ("leaks_workers", "ok"),
         ("needs_root", "ok"),
+        ("hangs_in_a_cgroup", "FAILED"),
     ];
     for (name, want) in expect {
         assert_eq!(
@@ -98,7 +99,7 @@ fn every_ending_is_judged_right() {
     assert!(cpus.starts_with("ignored (needs 4096 CPUs"), "{cpus}");
     assert!(
         r.stdout
-            .contains("test result: FAILED. 4 passed; 9 failed; 2 ignored"),
+            .contains("test result: FAILED. 4 passed; 10 failed; 2 ignored"),
         "{}",
         r.stdout
     );
@@ -123,6 +124,10 @@ fn failure_messages_give_the_reason_and_a_repro_line() {
             "expected the test to fail (should_fail) but it passed",
         ),
         ("leaks_a_grandchild", "left processes running"),
+        (
+            "hangs_in_a_cgroup",
+            "timed out after 2 s; also left cgroup(s) behind: removed ktstr-",
+        ),
     ] {
         let block = failure(r, name);
         assert!(
@@ -198,12 +203,12 @@ fn filters_select_like_libtest() {
     assert_eq!(res.len(), 2, "{}", r.stdout);
     assert_eq!(res["passes"], "ok");
     assert_eq!(res["should_fail_but_passes"], "FAILED");
-    assert!(r.stdout.contains("13 filtered out"), "{}", r.stdout);
+    assert!(r.stdout.contains("14 filtered out"), "{}", r.stdout);
     let r = run(&["--exact", "passes"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(
         r.stdout
-            .contains("1 passed; 0 failed; 0 ignored; 0 measured; 14 filtered out"),
+            .contains("1 passed; 0 failed; 0 ignored; 0 measured; 15 filtered out"),
         "{}",
         r.stdout
     );
@@ -225,7 +230,7 @@ fn nextest_protocol() {
     let all = run(&["--list", "--format", "terse"]);
     assert_eq!(all.code, 0);
     let names: Vec<&str> = all.stdout.lines().collect();
-    assert_eq!(names.len(), 15, "{}", all.stdout);
+    assert_eq!(names.len(), 16, "{}", all.stdout);
     assert!(
         names.iter().all(|l| l.ends_with(": test")),
         "{}",
