@@ -29,7 +29,9 @@ use crate::sys::shm::SharedMapping;
 pub(crate) struct Header {
     /// 0 until `start()`, then 1.
     pub start: AtomicU32,
-    /// 0 until stop is requested, then 1.
+    /// 0 until stop is requested, then 1. Grouped workers also sleep on
+    /// it together with a futex word of their own (`futex_waitv`, see
+    /// `types::group::futex_wait`), so one wake ends every such sleep.
     pub stop: AtomicU32,
     /// Number of workers that reached their start wait.
     pub ready: AtomicU32,

@@ -3,11 +3,13 @@
 //! The two-phase start: `spawn` creates every worker and returns once each
 //! is blocked on the shared start word (so the caller can move them into
 //! cgroups before they run a single instruction of work); `start` releases
-//! them all with one futex wake. `stop_and_collect` raises the stop word
-//! (plus SIGUSR1 to worker processes and pcomm worker threads, to interrupt
-//! blocking calls), reads every report pipe concurrently under one 5 s
-//! deadline, then kills and reaps whatever is left. Dropping the handle
-//! without collecting kills and reaps everything.
+//! them all with one futex wake. `stop_and_collect` raises the stop word,
+//! runs the bodies' stop hooks (e.g. a stop token into the pipe a worker
+//! blocks reading), sends SIGUSR1 to worker processes and pcomm worker
+//! threads (to interrupt blocking calls), reads every report pipe
+//! concurrently under one 5 s deadline, then kills and reaps whatever is
+//! left. Dropping the handle without collecting stops the same way, then
+//! kills and reaps everything.
 
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::Ordering;
@@ -27,7 +29,7 @@ use super::run::{frame, Settings};
 use super::spawn::process::{raw_fds, spawn_container, spawn_process};
 use super::spawn::thread::spawn_thread;
 use super::spawn::Launch;
-use super::types::seats;
+use super::types::{seats, StopHook};
 use super::{CloneMode, WorkloadConfig};
 use crate::cpuset::CpuSet;
 use crate::sys::sched;
@@ -74,6 +76,8 @@ pub struct WorkloadHandle {
     tasks: Tasks,
     tids: Vec<i32>,
     reports: Vec<Option<OwnedFd>>,
+    /// Run once at stop, then dropped (see `StopHook`).
+    stop_hooks: Vec<Box<dyn StopHook>>,
     started: bool,
 }
 
@@ -175,7 +179,14 @@ impl WorkloadHandle {
         config.validate()?;
         let n = config.num_workers;
         let family = config.work_type.family();
-        let planned = family.plan(n).map_err(Error::InvalidConfig)?;
+        let mut planned = family.plan(n).map_err(Error::InvalidConfig)?;
+        let stop_hooks: Vec<Box<dyn StopHook>> = planned
+            .iter_mut()
+            .filter_map(|p| p.body.take_stop_hook())
+            .collect();
+        // The spawner's own descriptors (stop hooks): every child closes
+        // them, so no worker holds them.
+        let hook_fds: Vec<std::os::fd::RawFd> = stop_hooks.iter().flat_map(|k| k.fds()).collect();
         let seats = seats(&planned, family.name());
         let ctl = Control::new(n)
             .map_err(|e| Error::os(format!("map the control block of {n} workers"), e))?;
@@ -192,6 +203,7 @@ impl WorkloadHandle {
             tasks,
             tids: vec![0; n],
             reports: Vec::with_capacity(n),
+            stop_hooks,
             started: false,
         };
         let mut in_container = Vec::new();
@@ -220,6 +232,7 @@ impl WorkloadHandle {
                     let mut close = raw_fds(h.reports.iter().flatten());
                     close.extend(raw_fds([&r]));
                     close.extend(body_fds[i + 1..].iter().flatten());
+                    close.extend(&hook_fds);
                     let pid = spawn_process(&h.ctl, launch, &close)?;
                     pids.push(pid);
                     h.tids[i] = pid.as_raw();
@@ -230,7 +243,8 @@ impl WorkloadHandle {
             h.reports.push(Some(r));
         }
         if let (Tasks::Container(slot), Some(pcomm)) = (&mut h.tasks, &pcomm) {
-            let close = raw_fds(h.reports.iter().flatten());
+            let mut close = raw_fds(h.reports.iter().flatten());
+            close.extend(&hook_fds);
             *slot = Some(spawn_container(&h.ctl, pcomm, in_container, &close)?);
         }
         let t = Instant::now();
@@ -366,14 +380,16 @@ impl WorkloadHandle {
     /// Stop every worker and return one report per worker, in spawn order.
     ///
     /// Starts the workers first if `start` was not called. Raises the stop
-    /// word (and sends SIGUSR1 to worker processes, or to each pcomm worker
-    /// thread, to interrupt blocking calls), reads all reports concurrently
-    /// under one [`COLLECT_DEADLINE`], then SIGKILLs and reaps every process
-    /// (and its process group). A worker with no report gets a sentinel
+    /// word, wakes the workers blocked where it cannot reach them (such as a
+    /// `PipeIo` reader: a stop token in its pipe), sends SIGUSR1 to worker
+    /// processes, or to each pcomm worker thread, to interrupt blocking
+    /// calls, reads all reports concurrently under one
+    /// [`COLLECT_DEADLINE`], then SIGKILLs and reaps every process (and its
+    /// process group). A worker with no report gets a sentinel
     /// report saying why (`TimedOut`, `Killed(sig)`, `Exited(code)`, ...).
     pub fn stop_and_collect(mut self) -> Vec<WorkerReport> {
         self.start();
-        self.ctl.request_stop();
+        self.request_stop();
         match &self.tasks {
             Tasks::Processes(pids) => {
                 for &pid in pids {
@@ -396,6 +412,16 @@ impl WorkloadHandle {
             .enumerate()
             .map(|(i, got)| self.report_of(i, got, &exits[i]))
             .collect()
+    }
+
+    /// Raise the stop word, then run (and drop) the stop hooks: what a hook
+    /// wrote stays where its worker will find it, so a worker that has not
+    /// blocked yet still sees it.
+    fn request_stop(&mut self) {
+        self.ctl.request_stop();
+        for hook in self.stop_hooks.drain(..) {
+            hook.wake();
+        }
     }
 
     /// Kill and reap every task; the exit of each worker's task.
@@ -434,7 +460,7 @@ impl WorkloadHandle {
 
 impl Drop for WorkloadHandle {
     fn drop(&mut self) {
-        self.ctl.request_stop();
+        self.request_stop();
         // Closing the read ends turns any report write into EPIPE, so no
         // worker blocks on a full pipe.
         self.reports.clear();

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 use std::hint::black_box;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -96,6 +96,14 @@ impl Worker {
         self.ctl.stop_requested()
     }
 
+    /// The workload's stop word (0 until stop is requested, then 1 for
+    /// good; `FUTEX_WAKE`d when it is set): a body can sleep on it together
+    /// with a word of its own (`futex_waitv`), so that stop wakes the sleep
+    /// without a timeout.
+    pub(crate) fn stop_word(&self) -> &AtomicU32 {
+        &self.ctl.header().stop
+    }
+
     /// Spin `count` units (see [`spin_burst`]), counting each as a work unit.
     #[inline]
     pub fn spin(&mut self, count: u64) {
@@ -112,19 +120,40 @@ impl Worker {
     /// `snapshot_iterations()` and take a progress checkpoint (gap and
     /// migration tracking).
     pub fn end_iteration(&mut self) {
+        self.count_iteration();
+        self.checkpoint();
+    }
+
+    /// [`end_iteration`](Self::end_iteration) with its checkpoint at `now`
+    /// (see [`checkpoint_at`](Self::checkpoint_at)).
+    #[inline]
+    pub(crate) fn end_iteration_at(&mut self, now: u64) {
+        self.count_iteration();
+        self.checkpoint_at(now);
+    }
+
+    /// Publish one more iteration, without a checkpoint.
+    #[inline]
+    fn count_iteration(&mut self) {
         self.iterations += 1;
         self.ctl
             .slot(self.seat.index)
             .iterations
             .store(self.iterations, Ordering::Relaxed);
-        self.checkpoint();
     }
 
     /// Take a progress checkpoint without ending an iteration: bodies whose
     /// iterations are long (a 50 ms burst) call this inside them so a stall
     /// in the middle is still seen as a gap.
     pub fn checkpoint(&mut self) {
-        let now = clock::monotonic_ns();
+        self.checkpoint_at(clock::monotonic_ns());
+    }
+
+    /// [`checkpoint`](Self::checkpoint) at `now`, a `CLOCK_MONOTONIC` time
+    /// the body read itself (the stamp of a message it just sent), which
+    /// saves a clock read on a hot path.
+    #[inline]
+    pub(crate) fn checkpoint_at(&mut self, now: u64) {
         let gap = now.saturating_sub(self.last_ns);
         if gap > self.max_gap_ns {
             self.max_gap_ns = gap;
@@ -139,25 +168,37 @@ impl Worker {
     /// clock, so time spent blocked on purpose is not a scheduling gap, and
     /// note the CPU the wakeup landed on.
     pub fn resumed(&mut self) {
-        let now = clock::monotonic_ns();
+        self.resumed_at(clock::monotonic_ns());
+    }
+
+    /// [`resumed`](Self::resumed) at `now` (`CLOCK_MONOTONIC` ns, just read).
+    #[inline]
+    fn resumed_at(&mut self, now: u64) {
         self.last_ns = now;
         self.note_cpu(now);
     }
 
+    #[inline]
     fn note_cpu(&mut self, now: u64) {
         let cpu = sched::current_cpu();
         if cpu != self.last_cpu {
-            self.migrations += 1;
-            self.cpus_used.insert(cpu);
-            if self.migration_log.len() < WorkerReport::MIGRATION_LOG_CAP {
-                self.migration_log.push(Migration {
-                    at_ns: now.saturating_sub(self.start_ns),
-                    from_cpu: self.last_cpu,
-                    to_cpu: cpu,
-                });
-            }
-            self.last_cpu = cpu;
+            self.migrated(now, cpu);
         }
+    }
+
+    /// Record a move from `last_cpu` to `cpu`, seen at `now`.
+    #[cold]
+    fn migrated(&mut self, now: u64, cpu: u32) {
+        self.migrations += 1;
+        self.cpus_used.insert(cpu);
+        if self.migration_log.len() < WorkerReport::MIGRATION_LOG_CAP {
+            self.migration_log.push(Migration {
+                at_ns: now.saturating_sub(self.start_ns),
+                from_cpu: self.last_cpu,
+                to_cpu: cpu,
+            });
+        }
+        self.last_cpu = cpu;
     }
 
     /// Record one wake/resume latency, in ns.
@@ -168,10 +209,23 @@ impl Worker {
     /// Woken after a voluntary block by a waker that stamped
     /// `stamp_ns` (`CLOCK_MONOTONIC`, e.g. from a shared page): record the
     /// wake latency from that stamp to now, then [`resumed`](Self::resumed).
+    #[inline]
     pub fn woken_since(&mut self, stamp_ns: u64) {
-        self.latency
-            .push(clock::monotonic_ns().saturating_sub(stamp_ns));
-        self.resumed();
+        // One clock read serves both: the wakeup is the resumption.
+        let now = clock::monotonic_ns();
+        self.latency.push(now.saturating_sub(stamp_ns));
+        self.resumed_at(now);
+    }
+
+    /// [`woken_since`](Self::woken_since), then
+    /// [`end_iteration`](Self::end_iteration), for a body whose pass ends
+    /// with that wakeup (a ping that got its answer): the same records,
+    /// with one clock read instead of two (a checkpoint right after the
+    /// resumption would see no gap and the same CPU).
+    #[inline]
+    pub(crate) fn woken_since_and_end_iteration(&mut self, stamp_ns: u64) {
+        self.woken_since(stamp_ns);
+        self.count_iteration();
     }
 
     /// Sleep for `d`, returning at once if stop is requested (stop is

@@ -1,7 +1,9 @@
 //! A partner that dies must not hang the others: they still return real
 //! reports and collection stays far inside its deadline. In Fork mode each
-//! pipe end lives only in its owner, so the death of a pipe partner is seen
-//! at once (EOF/EPIPE) and ends the survivor's loop early with a note.
+//! pipe end lives only in its owner (apart from the spawner's stop-token
+//! ends), so a pipe survivor about to write sees the death at once (EPIPE)
+//! and ends early with a note, while one blocked reading waits for the
+//! stop token like any other reader.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -34,52 +36,78 @@ fn assert_killed(r: &WorkerReport, what: &str) {
     );
 }
 
-/// Kill the pong of pair 0 and the ping of pair 1 of a Fork PipeIo run:
-/// both survivors notice at once and stop early with a note.
-#[test]
-fn pipe_io_survivor_ends_early_when_partner_is_killed() {
+/// Kill the pong of pair 0 and the ping of pair 1 of a Fork run of `wt`
+/// (PipeIo or CachePipe): each survivor stops progressing, then either saw
+/// the death at once (EPIPE on its next write: an early end with a note)
+/// or was blocked reading and waited for the stop token (no end of file:
+/// the spawner holds a write end until stop), and reports at stop. Either
+/// way it returns a real report, promptly.
+fn pipe_partners_killed(wt: WorkType) {
     let _g = lock();
-    let what = "PipeIo with killed partners";
-    let mut h = WorkloadHandle::spawn(&config(WorkType::pipe_io(), 2, CloneMode::Fork)).unwrap();
+    let what = format!("{} with killed partners", wt.name());
+    let mut h = WorkloadHandle::spawn(&config(wt, 2, CloneMode::Fork)).unwrap();
     let pids = h.worker_pids();
     h.start();
     let started = Instant::now();
     std::thread::sleep(Duration::from_millis(100));
     kill9(pids[1]);
     kill9(pids[2]);
-    std::thread::sleep(Duration::from_millis(500));
+    std::thread::sleep(Duration::from_millis(100));
+    let after_kill = h.snapshot_iterations();
+    std::thread::sleep(Duration::from_millis(400));
+    let later = h.snapshot_iterations();
     let ran = started.elapsed();
     let t = Instant::now();
     let reports = h.stop_and_collect();
     let took = t.elapsed();
     assert!(took < DEAD_COLLECT_BOUND, "{what}: collect took {took:?}");
-    assert_killed(&reports[1], what);
-    assert_killed(&reports[2], what);
+    assert_killed(&reports[1], &what);
+    assert_killed(&reports[2], &what);
     for i in [0, 3] {
         let r = &reports[i];
-        assert_real(r, what);
+        assert_real(r, &what);
         assert!(
             r.work_units > 0,
             "{what}: worker {i} did no work before the kill"
         );
-        assert!(
-            r.notes
-                .iter()
-                .any(|n| n.contains("partner closed its pipe")),
-            "{what}: worker {i} has no partner-gone note: {:?}",
-            r.notes
+        assert_eq!(
+            later[i], after_kill[i],
+            "{what}: worker {i} kept progressing without its partner"
         );
-        // It ended when its partner died (~100 ms in), not at stop.
         let wall = Duration::from_nanos(r.wall_time_ns);
-        assert!(
-            wall + Duration::from_millis(250) < ran,
-            "{what}: worker {i} ran {wall:?} of {ran:?}: it did not notice its partner's death"
-        );
+        let noted = r
+            .notes
+            .iter()
+            .any(|n| n.contains("partner closed its pipe"));
+        if noted {
+            // EPIPE: it ended when its partner died (~100 ms in).
+            assert!(
+                wall + Duration::from_millis(250) < ran,
+                "{what}: worker {i} ran {wall:?} of {ran:?} after noting its partner's death"
+            );
+        } else {
+            // Blocked reading until the stop token: it ran to stop, quietly.
+            assert!(r.notes.is_empty(), "{what}: worker {i}: {:?}", r.notes);
+            assert!(
+                wall + Duration::from_millis(50) >= ran,
+                "{what}: worker {i} ran {wall:?} of {ran:?} but has no note"
+            );
+        }
     }
 }
 
+#[test]
+fn pipe_io_survivors_report_when_partners_are_killed() {
+    pipe_partners_killed(WorkType::pipe_io());
+}
+
+#[test]
+fn cache_pipe_survivors_report_when_partners_are_killed() {
+    pipe_partners_killed(WorkType::cache_pipe());
+}
+
 /// Kill `victim` of a Fork run of `wt`: the rest of its group can only wait
-/// (100 ms at a time) until stop, then reports normally; the other group is
+/// until stop (which wakes it), then reports normally; the other group is
 /// untouched.
 fn futex_member_killed(wt: WorkType, victim: usize) {
     let _g = lock();
@@ -168,9 +196,10 @@ fn pipe_inodes(pid: i32) -> Vec<u64> {
     out
 }
 
-/// In Fork mode no worker holds another pair's pipe ends: every pipe is
-/// held by its pair only (or by one worker: its report pipe), apart from
-/// pipes every worker inherited (the test's own stdio).
+/// In Fork mode no worker holds another pair's pipe ends, nor the
+/// spawner's stop-token ends of its own pair's pipes: every pipe is held by
+/// its pair only, one end each (or by one worker: its report pipe), apart
+/// from pipes every worker inherited (the test's own stdio).
 #[test]
 fn fork_workers_hold_only_their_own_pipes() {
     let _g = lock();
@@ -198,12 +227,17 @@ fn fork_workers_hold_only_their_own_pipes() {
             _ => panic!("pipe {ino} is held by workers {who:?}"),
         }
     }
-    // Each worker holds its two pair pipes (one end of each).
+    // Each worker holds its two pair pipes, one descriptor of each.
     for i in 0..n {
-        let shared_with_partner = holders
+        let fds_on_pair_pipes: usize = holders
             .values()
-            .filter(|w| w.len() == 2 && w.contains(&i))
-            .count();
-        assert_eq!(shared_with_partner, 2, "worker {i}");
+            .filter(|w| {
+                let mut d = (*w).clone();
+                d.dedup();
+                d.len() == 2 && d.contains(&i)
+            })
+            .map(|w| w.iter().filter(|&&k| k == i).count())
+            .sum();
+        assert_eq!(fds_on_pair_pipes, 2, "worker {i}");
     }
 }

@@ -228,6 +228,7 @@ fn stop_is_prompt_for_every_type() {
     let _g = lock();
     for wt in [
         WorkType::pipe_io(),
+        WorkType::cache_pipe(),
         WorkType::futex_ping_pong(),
         WorkType::futex_fan_out(),
         WorkType::fan_out_compute(),

@@ -6,14 +6,30 @@
 //!
 //! # The stop rule
 //!
-//! Every wait of a grouped worker is bounded by [`WAIT_SLICE`] (100 ms), so
-//! a stop request is seen within 100 ms whatever the partner does. The one
-//! exception is the worker's first pass: like every other type, a started
-//! grouped worker completes at least one pass (one round trip, one wake,
-//! one lock acquisition) even when stop arrived before it first ran, so it
-//! keeps waiting for its partner through stop for up to [`FIRST_PASS_GRACE`]
-//! after its loop started. A partner that died before that pass costs at
-//! most that grace, never a hang.
+//! Every wait of a grouped worker ends when stop is requested, whatever the
+//! partner does. Futex waits ([`futex_wait`], and through it
+//! [`wait_until`], [`Doorbell::wait`] and [`FutexLock::acquire`]) sleep on
+//! two words at once with `futex_waitv`: their own and the workload's stop
+//! word, which `Control::request_stop` sets and wakes. The kernel checks
+//! both words atomically with going to sleep, so the wait needs no timer
+//! (arming and cancelling one per wait would cost the hot path of every
+//! ping-pong) and cannot miss a stop. On kernels without `futex_waitv`
+//! (before 5.16) they fall back to `FUTEX_WAIT`s of at most [`WAIT_SLICE`]
+//! (100 ms), as do waits of other kinds (`poll`, `sigtimedwait`,
+//! `epoll_wait`), so stop is seen within 100 ms in every case. The two
+//! ping-pongs, whose wait is the whole cost of a round trip, go one step
+//! further: they block with no second word and no timer at all (`read` on
+//! their pipe, `FUTEX_WAIT` on their turn word), and the spawner wakes them
+//! through that very channel at stop (a `StopHook`: a stop token in the
+//! pipe, a flag in the turn word).
+//!
+//! The one exception is the worker's first pass: like every other type, a
+//! started grouped worker completes at least one pass (one round trip, one
+//! wake, one lock acquisition) even when stop arrived before it first ran,
+//! so it keeps waiting for its partner through stop for up to
+//! [`FIRST_PASS_GRACE`] after its loop started (in waits of at most
+//! [`WAIT_SLICE`]: the stop word no longer wakes anyone). A partner that
+//! died before that pass costs at most that grace, never a hang.
 
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -27,7 +43,9 @@ use crate::sys::shm::SharedMapping;
 use crate::sys::{clock, futex, sched};
 use crate::workload::{spin_burst, Worker};
 
-/// Longest single blocking wait (poll or futex timeout) of a grouped worker.
+/// Longest single blocking wait of a grouped worker that stop cannot wake
+/// (a `poll` or `sigtimedwait` timeout; a futex wait during the first-pass
+/// grace or on a kernel without `futex_waitv`).
 pub(crate) const WAIT_SLICE: Duration = Duration::from_millis(100);
 
 /// How long a worker that has not completed a pass yet keeps waiting for
@@ -45,10 +63,29 @@ pub(crate) fn give_up(w: &Worker, done: bool) -> bool {
     w.should_stop() && (done || w.elapsed_ns() >= FIRST_PASS_GRACE.as_nanos() as u64)
 }
 
-/// Wait on the futex `word` until `ready(value)` holds, in waits of at
-/// most [`WAIT_SLICE`]. Returns the value that satisfied it (loaded with
-/// `Acquire`, so what the waker wrote before its `Release` store is
-/// visible), or None when the worker should stop (see [`give_up`]).
+/// Sleep on the futex `word` while it holds `expected`, until a
+/// `FUTEX_WAKE` on it or a stop request (see the module doc). May return
+/// early (a signal, a spurious wakeup): callers re-check their condition
+/// and [`give_up`] in a loop.
+///
+/// Before stop, this is one `futex_waitv` on `word` and the stop word,
+/// without a timer. Once stop is requested (a worker still in its
+/// first-pass grace), or where `futex_waitv` is unavailable, it is a
+/// `FUTEX_WAIT` of at most [`WAIT_SLICE`].
+pub(crate) fn futex_wait(w: &Worker, word: &AtomicU32, expected: u32) {
+    let stop = w.stop_word();
+    // Stop is never cleared: once it is 1, a wait on it would return at
+    // once, so the grace waits are timed instead.
+    if stop.load(Ordering::Relaxed) == 0 && futex::wait_either(word, expected, stop, 0) {
+        return;
+    }
+    futex::wait(word, expected, WAIT_SLICE);
+}
+
+/// Wait on the futex `word` (with [`futex_wait`]) until `ready(value)`
+/// holds. Returns the value that satisfied it (loaded with `Acquire`, so
+/// what the waker wrote before its `Release` store is visible), or None
+/// when the worker should stop (see [`give_up`]).
 pub(crate) fn wait_until(
     w: &Worker,
     word: &AtomicU32,
@@ -63,7 +100,7 @@ pub(crate) fn wait_until(
         if give_up(w, done) {
             return None;
         }
-        futex::wait(word, v, WAIT_SLICE);
+        futex_wait(w, word, v);
     }
 }
 
@@ -249,7 +286,7 @@ impl Doorbell {
 /// Acquire is a `compare_exchange(0 → 1)` fast path, else `swap(2)` and
 /// `FUTEX_WAIT` until a swap returns 0; release stamps the time, then
 /// `fetch_sub(1)`, and only when waiters may exist (the word was 2) stores
-/// 0 and `FUTEX_WAKE`s one of them. Waits are bounded ([`WAIT_SLICE`]), and
+/// 0 and `FUTEX_WAKE`s one of them. Waits end at stop ([`futex_wait`]), and
 /// a worker asked to stop leaves its acquire loop *without* the lock: no
 /// worker ever releases a lock it does not hold.
 #[repr(C)]
@@ -288,8 +325,8 @@ impl FutexLock {
         }
     }
 
-    /// Take the lock, waiting at most [`WAIT_SLICE`] per futex wait; gives
-    /// up (without the lock) when the worker should stop (see [`give_up`]).
+    /// Take the lock, waiting with [`futex_wait`]; gives up (without the
+    /// lock) when the worker should stop (see [`give_up`]).
     pub(crate) fn acquire(&self, w: &Worker, done: bool) -> Acquired {
         let word = &self.word;
         let mut c = match word.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed) {
@@ -306,7 +343,7 @@ impl FutexLock {
                 // holder's release issue a wake, which is harmless.
                 return Acquired::Stopped;
             }
-            futex::wait(word, 2, WAIT_SLICE);
+            futex_wait(w, word, 2);
             waited = true;
             c = word.swap(2, Ordering::Acquire);
         }
@@ -540,6 +577,48 @@ mod tests {
         ctl.request_stop();
         let w = worker(&ctl, 0);
         assert!(page.get().0.wait(&w, true, |n| n == 5).is_none());
+    }
+
+    #[test]
+    fn a_futex_wait_sleeps_without_a_timer_until_stop() {
+        let ctl = Arc::new(Control::new(1).unwrap());
+        let page = SharedPage::<Two>::new("test", 0).unwrap();
+        let (ctl2, page2) = (ctl.clone(), page.clone());
+        let waiter = std::thread::spawn(move || {
+            let w = worker(&ctl2, 0);
+            let t = Instant::now();
+            // One call: no 100 ms slice ends it, only the stop below.
+            futex_wait(&w, &page2.get().a, 0);
+            t.elapsed()
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        let stop = Instant::now();
+        ctl.request_stop();
+        let took = waiter.join().unwrap();
+        assert!(took >= Duration::from_millis(250), "woke after {took:?}");
+        // Stopped by the wake, not by a timeout.
+        assert!(stop.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_first_pass_keeps_waiting_through_stop_within_the_grace() {
+        let ctl = Arc::new(Control::new(1).unwrap());
+        let page = SharedPage::<Two>::new("test", 0).unwrap();
+        ctl.request_stop();
+        let page2 = page.clone();
+        let setter = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(150));
+            page2.get().a.store(3, Ordering::Release);
+            futex::wake_all(&page2.get().a);
+        });
+        let w = worker(&ctl, 0);
+        let t = Instant::now();
+        // Not done yet: stop does not end the wait before the grace.
+        assert_eq!(wait_until(&w, &page.get().a, false, |v| v == 3), Some(3));
+        assert!(t.elapsed() < FIRST_PASS_GRACE, "{:?}", t.elapsed());
+        setter.join().unwrap();
+        // Done: stop ends it at once.
+        assert_eq!(wait_until(&w, &page.get().a, true, |v| v == 4), None);
     }
 
     #[test]

@@ -43,10 +43,37 @@ pub(crate) trait Body: Send {
     /// The raw file descriptors this body owns (e.g. its pipe ends). In
     /// Fork mode the spawner still holds the bodies not yet spawned when it
     /// forks a worker; that child closes their descriptors, so each pipe end
-    /// lives only in its owner and a dead partner shows up as EOF/EPIPE.
+    /// lives only in its owner (a writer whose partner died gets EPIPE).
     fn owned_fds(&self) -> Vec<std::os::fd::RawFd> {
         Vec::new()
     }
+
+    /// For a body that blocks where the stop word cannot reach it (a
+    /// `read(2)` or a `FUTEX_WAIT` on a word of its own, without a
+    /// timeout): what the spawner must do to wake it at stop. Called once, by `spawn`, before any worker exists; the hook
+    /// stays with the handle, which runs it right after requesting stop.
+    fn take_stop_hook(&mut self) -> Option<Box<dyn StopHook>> {
+        None
+    }
+}
+
+/// How the spawner wakes a worker blocked where the stop word cannot reach
+/// it (see [`Body::take_stop_hook`]): a message in the pipe it reads, a
+/// flag in the futex word it sleeps on.
+///
+/// `WorkloadHandle` holds the hooks from `spawn` until it stops the
+/// workload (`stop_and_collect` or drop), runs each [`wake`](Self::wake)
+/// once right after `Control::request_stop`, then drops them. Every Fork
+/// child and the pcomm container close the hooks' [`fds`](Self::fds), which
+/// must be `O_CLOEXEC`: no worker holds what only the spawner should.
+pub(crate) trait StopHook: Send + Sync {
+    /// Wake the worker. Stop is already requested. Must not block (the
+    /// worker may be dead, its pipe full or its reader gone) and must not
+    /// raise a signal in the spawner (no SIGPIPE).
+    fn wake(&self);
+
+    /// The descriptors the hook holds in the spawner.
+    fn fds(&self) -> Vec<std::os::fd::RawFd>;
 }
 
 /// One worker to be spawned: its body and seat.

@@ -127,7 +127,7 @@ pub enum WorkType {
     },
     /// Pipe ping-pong between the two workers of a pair, in strict
     /// alternation. "ping" spins `burst_iters` steps, writes an 8-byte
-    /// message to "pong" and blocks in `poll` until the answer; "pong"
+    /// message to "pong" and blocks in `read` until the answer; "pong"
     /// blocks until the message, spins `burst_iters` steps and answers.
     /// Exactly one of the pair is runnable at a time and every message is
     /// a synchronous (WF_SYNC) pipe wakeup of a partner that is asleep:
@@ -145,8 +145,14 @@ pub enum WorkType {
     ///
     /// Group of 2 (roles "ping", "pong"), two pipes per pair; the soft
     /// open-file limit is raised (up to the hard one) when the pipes need
-    /// it. A partner that exits or is killed ends the other's loop early
-    /// (EOF or EPIPE) with a note in its report.
+    /// it. A message costs one `write` and one `read`, as in perf: the
+    /// reader blocks in `read` itself, with no `poll` and no timeout. Stop
+    /// reaches it through the pipe: the spawner keeps a write end of every
+    /// pipe a worker reads, and at stop writes a stop token into each.
+    /// So a worker whose partner exits or is killed sees no end of file:
+    /// if it was blocked reading, it waits for the stop token and reports
+    /// at stop like the others; if it writes next, it gets EPIPE at once
+    /// and ends its loop early, with a note in its report.
     PipeIo {
         /// Spin steps before each message (0: pure round trips).
         burst_iters: u64,
@@ -157,7 +163,9 @@ pub enum WorkType {
     /// wakeup placed on a CPU (or LLC) other than the one the buffer is
     /// hot in pays cache misses: it provokes the trade-off between waking
     /// near the waker and waking where the wakee's cache is, visible as a
-    /// lower round-trip rate. Units and samples as for `PipeIo`.
+    /// lower round-trip rate. Units and samples as for `PipeIo`, and so
+    /// are stop and a partner's death (a blocked reader waits for the stop
+    /// token; a writer gets EPIPE and ends early with a note).
     CachePipe {
         /// Buffer size in KiB (1..=1 GiB).
         size_kb: usize,
@@ -166,8 +174,9 @@ pub enum WorkType {
     },
     /// A turn passed back and forth between the two workers of a pair
     /// through a futex word in a shared page: wait until it is my turn
-    /// (`FUTEX_WAIT`), spin `spin_iters`, stamp the time, hand the turn over
-    /// (`Release` store) and `FUTEX_WAKE` the partner. Strict alternation,
+    /// (`FUTEX_WAIT`, with no timeout: at stop the spawner flags the turn
+    /// word and wakes it), spin `spin_iters`, stamp the time, hand the turn
+    /// over (`Release` store) and `FUTEX_WAKE` the partner. Strict alternation,
     /// like `PipeIo`, but through plain (non-WF_SYNC) futex wakeups, the
     /// path of mutexes and condition variables: it provokes cross-CPU
     /// wakeups of a partner whose waker keeps running, and measures
@@ -180,7 +189,7 @@ pub enum WorkType {
     /// sees the turn after its wakeup.
     ///
     /// Group of 2 (roles "ping", "pong"). A dead partner never passes the
-    /// turn back: the other keeps waiting (100 ms at a time) until stop.
+    /// turn back: the other keeps waiting until stop.
     FutexPingPong {
         /// Spin steps per turn (0: pure hand-overs).
         spin_iters: u64,
@@ -203,8 +212,8 @@ pub enum WorkType {
     /// complete.
     ///
     /// Group of `fan_out + 1` (roles "messenger", then "receiver"s). A dead
-    /// member stalls its group's rounds: the others wait (100 ms at a
-    /// time) until stop.
+    /// member stalls its group's rounds: the others wait until
+    /// stop.
     FutexFanOut {
         /// Receivers per messenger (1..=4096).
         fan_out: usize,
@@ -252,7 +261,7 @@ pub enum WorkType {
     /// baseline. A contender stopped while waiting leaves without the lock
     /// and never releases a lock it does not hold; a contender killed
     /// inside its critical section leaves the lock held, and the others
-    /// wait (100 ms at a time) until stop.
+    /// wait until stop.
     MutexContention {
         /// Workers per lock (1..=4096).
         contenders: usize,
@@ -282,9 +291,8 @@ pub enum WorkType {
     /// show as a lower round rate and more voluntary context switches.
     ///
     /// Group of `waiters + 1` (roles "waker", then "waiter"s). A member that
-    /// dies stalls its group's rounds: the others wait (100 ms at a time)
-    /// until stop. A waiter stopped while waiting for the lock leaves
-    /// without it.
+    /// dies stalls its group's rounds: the others wait until stop. A waiter
+    /// stopped while waiting for the lock leaves without it.
     ThunderingHerd {
         /// Waiters per waker (1..=4096).
         waiters: usize,
@@ -318,7 +326,7 @@ pub enum WorkType {
     /// and `nice`; where `SCHED_FIFO` is refused, the waiter and the hog
     /// fall back to the lowest nice value allowed (down to -20 and -10) and
     /// say so in a note. A holder killed inside its critical section leaves
-    /// the lock held: the waiter waits (100 ms at a time) until stop.
+    /// the lock held: the waiter waits until stop.
     PriorityInversion {
         /// Spin steps the holder keeps the lock for.
         hold_iters: u64,
@@ -350,7 +358,7 @@ pub enum WorkType {
     ///
     /// Group of `producers + consumers` (roles "producer"s, then
     /// "consumer"s). A dead member can leave the ring full or empty for
-    /// good: the others then wait (100 ms at a time) until stop.
+    /// good: the others then wait until stop.
     ProducerConsumerImbalance {
         /// Producers per ring (1..=4096).
         producers: usize,
@@ -408,7 +416,7 @@ pub enum WorkType {
     ///
     /// Group of 2 (roles "waker", "wakee"). A dead wakee leaves the waker
     /// spinning without waking anyone; a dead waker leaves the wakee
-    /// waiting (100 ms at a time) until stop.
+    /// waiting until stop.
     AsymmetricWaker {
         /// Waker spin steps between wakes (its busy time).
         waker_iters: u64,
@@ -428,7 +436,7 @@ pub enum WorkType {
     /// (taken just before its wake) until this worker sees the token.
     ///
     /// Group of `depth` (roles "head", then "link"s). A dead member breaks
-    /// the chain: the others wait (100 ms at a time) until stop.
+    /// the chain: the others wait until stop.
     WakeChain {
         /// Workers in the ring (2..=64).
         depth: usize,
@@ -459,8 +467,8 @@ pub enum WorkType {
     ///
     /// Group of 2 (roles "sender", "receiver"). A receiver that is gone
     /// ends the sender early with a note; a killed receiver process (a
-    /// zombie still accepts signals) leaves the sender waiting (100 ms at
-    /// a time) until stop.
+    /// zombie still accepts signals) leaves the sender waiting until
+    /// stop.
     SignalStorm {
         /// Sender spin steps before each signal.
         spin_iters: u64,
@@ -508,7 +516,7 @@ pub enum WorkType {
     /// Group of `producers + 1` (roles "consumer", then "producer"s). The
     /// eventfds, the consumer's duplicates of them and its epoll fd are
     /// created by `spawn`, and in Fork mode each lives only in its owner. A
-    /// dead consumer leaves the producers waiting (100 ms at a time) until
+    /// dead consumer leaves the producers waiting until
     /// stop; a dead producer is simply never ready again.
     EpollStorm {
         /// Producers per consumer (1..=64).
