@@ -13,6 +13,25 @@
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
+/// `futex(FUTEX_WAIT)` with an optional timeout (None: no time limit).
+fn futex_wait(word: &AtomicU32, expected: u32, timeout: Option<&libc::timespec>) {
+    let ts = timeout.map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: `word` is a valid, aligned u32 for the whole call (see the
+    // module doc); `ts` is null or points to a timespec that outlives the
+    // call; the remaining arguments are unused by FUTEX_WAIT.
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            libc::FUTEX_WAIT,
+            expected,
+            ts,
+            std::ptr::null::<u32>(),
+            0u32,
+        );
+    }
+}
+
 /// `futex(FUTEX_WAIT)`: sleep while `*word == expected`, at most `timeout`.
 ///
 /// Returns when woken, when the word no longer holds `expected` (EAGAIN), on a
@@ -23,20 +42,7 @@ pub(crate) fn wait(word: &AtomicU32, expected: u32, timeout: Duration) {
         tv_sec: timeout.as_secs().min(i64::MAX as u64) as libc::time_t,
         tv_nsec: timeout.subsec_nanos() as libc::c_long,
     };
-    // SAFETY: `word` is a valid, aligned u32 for the whole call (see the
-    // module doc); `ts` is a valid timespec on our stack; the remaining
-    // arguments are unused by FUTEX_WAIT.
-    unsafe {
-        libc::syscall(
-            libc::SYS_futex,
-            word.as_ptr(),
-            libc::FUTEX_WAIT,
-            expected,
-            &ts as *const libc::timespec,
-            std::ptr::null::<u32>(),
-            0u32,
-        );
-    }
+    futex_wait(word, expected, Some(&ts));
 }
 
 /// `futex(FUTEX_WAIT)` without a timeout: sleep while `*word == expected`,
@@ -46,20 +52,7 @@ pub(crate) fn wait(word: &AtomicU32, expected: u32, timeout: Duration) {
 /// caller must stop waiting (e.g. by a stop hook): nothing else ends the
 /// sleep. It arms no timer, which makes it the cheapest wait.
 pub(crate) fn wait_untimed(word: &AtomicU32, expected: u32) {
-    // SAFETY: `word` is a valid, aligned u32 for the whole call (see the
-    // module doc); a null timeout means no time limit; the remaining
-    // arguments are unused by FUTEX_WAIT.
-    unsafe {
-        libc::syscall(
-            libc::SYS_futex,
-            word.as_ptr(),
-            libc::FUTEX_WAIT,
-            expected,
-            std::ptr::null::<libc::timespec>(),
-            std::ptr::null::<u32>(),
-            0u32,
-        );
-    }
+    futex_wait(word, expected, None);
 }
 
 /// `futex(FUTEX_WAKE)`: wake up to `count` waiters on `word`.

@@ -65,6 +65,22 @@ pub struct Worker {
     notes: Vec<String>,
 }
 
+#[cfg(test)]
+impl Worker {
+    /// A recorder for worker `index` of `ctl`, on the calling thread, for
+    /// unit tests of work bodies.
+    pub(crate) fn for_test(ctl: &Arc<Control>, index: usize, work_type: &str) -> Worker {
+        let seat = Seat {
+            index,
+            num_workers: ctl.workers(),
+            group: 0,
+            role: "test",
+            work_type: work_type.into(),
+        };
+        Worker::new(ctl.clone(), seat, crate::sys::sched::gettid())
+    }
+}
+
 impl Worker {
     pub(crate) fn new(ctl: Arc<Control>, seat: Seat, tid: i32) -> Worker {
         let now = clock::monotonic_ns();

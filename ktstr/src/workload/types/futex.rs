@@ -190,18 +190,10 @@ impl Body for PingPongBody {
 mod tests {
     use super::*;
     use crate::workload::control::Control;
-    use crate::workload::worker::Seat;
     use std::time::{Duration, Instant};
 
     fn worker(ctl: &Arc<Control>, index: usize) -> Worker {
-        let seat = Seat {
-            index,
-            num_workers: ctl.workers(),
-            group: 0,
-            role: "test",
-            work_type: "FutexPingPong".into(),
-        };
-        Worker::new(ctl.clone(), seat, crate::sys::sched::gettid())
+        Worker::for_test(ctl, index, "FutexPingPong")
     }
 
     #[test]

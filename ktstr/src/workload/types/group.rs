@@ -461,7 +461,6 @@ pub(crate) fn pin_to_group_cpu(w: &mut Worker, who: &str, group: usize) -> Optio
 mod tests {
     use super::*;
     use crate::workload::control::Control;
-    use crate::workload::worker::Seat;
     use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
     use std::time::Instant;
 
@@ -486,14 +485,7 @@ mod tests {
     }
 
     fn worker(ctl: &Arc<Control>, index: usize) -> Worker {
-        let seat = Seat {
-            index,
-            num_workers: ctl.workers(),
-            group: 0,
-            role: "test",
-            work_type: "test".into(),
-        };
-        Worker::new(ctl.clone(), seat, crate::sys::sched::gettid())
+        Worker::for_test(ctl, index, "test")
     }
 
     #[test]

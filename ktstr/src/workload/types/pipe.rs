@@ -499,19 +499,11 @@ impl Body for PipeBody {
 mod tests {
     use super::*;
     use crate::workload::control::Control;
-    use crate::workload::worker::Seat;
     use std::sync::Arc;
     use std::time::{Duration, Instant};
 
     fn worker(ctl: &Arc<Control>, index: usize) -> Worker {
-        let seat = Seat {
-            index,
-            num_workers: ctl.workers(),
-            group: 0,
-            role: "test",
-            work_type: "PipeIo".into(),
-        };
-        Worker::new(ctl.clone(), seat, crate::sys::sched::gettid())
+        Worker::for_test(ctl, index, "PipeIo")
     }
 
     fn pair() -> [PipeBody; 2] {
