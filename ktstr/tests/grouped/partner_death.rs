@@ -109,10 +109,14 @@ fn cache_pipe_survivors_report_when_partners_are_killed() {
 /// Kill `victim` of a Fork run of `wt`: the rest of its group can only wait
 /// until stop (which wakes it), then reports normally; the other group is
 /// untouched.
-fn futex_member_killed(wt: WorkType, victim: usize) {
+/// Kill -9 worker `victim` of group 0 (of 2 groups, Fork mode) mid-run:
+/// collect must still be prompt, the victim gets a Killed(9) sentinel,
+/// every other worker a real report with work, and the intact group keeps
+/// progressing. Returns the iteration snapshots taken after the kill and
+/// 300 ms later, for type-specific checks.
+pub fn member_killed(wt: WorkType, victim: usize) -> (Vec<u64>, Vec<u64>) {
     let _g = lock();
     let what = format!("{} with worker {victim} killed", wt.name());
-    let g = wt.worker_group_size().unwrap();
     let mut h = WorkloadHandle::spawn(&config(wt, 2, CloneMode::Fork)).unwrap();
     let pids = h.worker_pids();
     h.start();
@@ -136,13 +140,21 @@ fn futex_member_killed(wt: WorkType, victim: usize) {
         if r.group == 1 {
             assert!(
                 later[r.index] > after_kill[r.index],
-                "{what}: worker {} of the intact group stopped progressing",
-                r.index
+                "{what}: worker {} ({}) of the intact group stopped progressing",
+                r.index,
+                r.role
             );
         }
     }
-    // The victim's group is stalled (a ping-pong partner or a fan-out
-    // round cannot complete without it); its members still reported above.
+    (after_kill, later)
+}
+
+/// [`member_killed`] for the futex family, plus: a ping-pong partner of the
+/// victim is stalled (it cannot complete a turn without it).
+fn futex_member_killed(wt: WorkType, victim: usize) {
+    let what = format!("{} with worker {victim} killed", wt.name());
+    let g = wt.worker_group_size().unwrap();
+    let (after_kill, later) = member_killed(wt, victim);
     if g == 2 {
         let partner = victim ^ 1;
         assert_eq!(

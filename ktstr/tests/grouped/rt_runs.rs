@@ -13,8 +13,8 @@ use ktstr::prelude::*;
 use ktstr::topology::TestTopology;
 
 use crate::common::{assert_real, config, lock, COLLECT_BOUND, RUN};
+use crate::partner_death::member_killed;
 use crate::roles::check_run;
-use crate::wake_runs::member_killed;
 
 fn role<'a>(reports: &'a [WorkerReport], group: usize, role: &str) -> &'a WorkerReport {
     reports

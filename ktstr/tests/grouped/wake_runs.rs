@@ -10,10 +10,9 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use ktstr::prelude::*;
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::Pid;
 
 use crate::common::{assert_real, config, lock, COLLECT_BOUND, RUN};
+use crate::partner_death::member_killed;
 use crate::roles::{check_run, units};
 
 /// The members' counts of each group agree: one pass of a member is
@@ -238,46 +237,6 @@ fn stop_is_prompt_for_every_type() {
         );
         for r in &reports {
             assert_real(r, &what);
-        }
-    }
-}
-
-/// Kill `victim` of a Fork run of `wt`: the others still report real
-/// reports fast, and the other group keeps progressing.
-pub fn member_killed(wt: WorkType, victim: usize) {
-    let _g = lock();
-    let what = format!("{} with worker {victim} killed", wt.name());
-    let mut h = WorkloadHandle::spawn(&config(wt, 2, CloneMode::Fork)).unwrap();
-    let pids = h.worker_pids();
-    h.start();
-    std::thread::sleep(Duration::from_millis(100));
-    kill(Pid::from_raw(pids[victim]), Signal::SIGKILL).expect("kill -9 a worker");
-    std::thread::sleep(Duration::from_millis(100));
-    let after_kill = h.snapshot_iterations();
-    std::thread::sleep(Duration::from_millis(300));
-    let later = h.snapshot_iterations();
-    let t = Instant::now();
-    let reports = h.stop_and_collect();
-    let took = t.elapsed();
-    assert!(
-        took < Duration::from_secs(2),
-        "{what}: collect took {took:?}"
-    );
-    for r in &reports {
-        if r.index == victim {
-            assert!(r.sentinel, "{what}: the victim reported");
-            assert_eq!(r.exit_info, Some(ExitInfo::Killed(9)), "{what}");
-            continue;
-        }
-        assert_real(r, &what);
-        assert!(r.work_units > 0, "{what}: worker {} did no work", r.index);
-        if r.group == 1 {
-            assert!(
-                later[r.index] > after_kill[r.index],
-                "{what}: worker {} ({}) of the intact group stopped progressing",
-                r.index,
-                r.role
-            );
         }
     }
 }
