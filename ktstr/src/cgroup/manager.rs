@@ -66,6 +66,26 @@ impl std::fmt::Debug for CgroupManager {
     }
 }
 
+/// The names of the parents removed; each failure printed as a warning.
+fn warn_failures(results: Vec<Result<String, CgroupError>>) -> Vec<String> {
+    let mut removed = Vec::new();
+    for r in results {
+        match r {
+            Ok(name) => removed.push(name),
+            Err(e) => {
+                // Not eprintln!: a torn-down test process may have lost
+                // its stderr reader, and this must not panic.
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "ktstr: warning: could not remove a cgroup parent: {e}"
+                );
+            }
+        }
+    }
+    removed
+}
+
 impl CgroupManager {
     /// Detect the host's hierarchy ([`Hierarchy::detect`]) and open a
     /// manager on it.
@@ -81,20 +101,28 @@ impl CgroupManager {
 
     /// Remove the parents left by runs whose owner process is dead (their
     /// tasks moved out first), without creating a parent of our own. The
-    /// harness calls this after a test process that was killed. Returns the
-    /// names removed; errors for individual parents are printed as warnings.
+    /// harness calls this at start and after a test process that was
+    /// killed. Returns the names removed; errors for individual parents are
+    /// printed as warnings.
     pub fn remove_stale() -> Result<Vec<String>, CgroupError> {
         let hierarchy = Hierarchy::detect()?;
         let io = Io::new(Arc::new(RealFs), WRITE_DEADLINE);
         let proto = protocol(&hierarchy);
-        let mut removed = Vec::new();
-        for r in stale::remove_stale(&*proto, &io, &hierarchy) {
-            match r {
-                Ok(name) => removed.push(name),
-                Err(e) => eprintln!("ktstr: warning: could not remove a stale cgroup parent: {e}"),
-            }
-        }
-        Ok(removed)
+        Ok(warn_failures(stale::remove_stale(&*proto, &io, &hierarchy)))
+    }
+
+    /// Remove every parent this process created, with whatever tasks are
+    /// still in them moved out first: the teardown of a test process that
+    /// was interrupted while its managers were still open elsewhere in the
+    /// process. Returns the names removed.
+    pub fn remove_own() -> Result<Vec<String>, CgroupError> {
+        let hierarchy = Hierarchy::detect()?;
+        let io = Io::new(Arc::new(RealFs), WRITE_DEADLINE);
+        let proto = protocol(&hierarchy);
+        let me = std::process::id() as i32;
+        Ok(warn_failures(stale::remove_owned_by(
+            &*proto, &io, &hierarchy, me,
+        )))
     }
 
     /// Open a manager through `fs` (tests pass a fake).
@@ -105,13 +133,7 @@ impl CgroupManager {
     ) -> Result<CgroupManager, CgroupError> {
         let io = Io::new(fs, deadline);
         let proto = protocol(&hierarchy);
-        let mut stale_removed = Vec::new();
-        for r in stale::remove_stale(&*proto, &io, &hierarchy) {
-            match r {
-                Ok(name) => stale_removed.push(name),
-                Err(e) => eprintln!("ktstr: warning: could not remove a stale cgroup parent: {e}"),
-            }
-        }
+        let stale_removed = warn_failures(stale::remove_stale(&*proto, &io, &hierarchy));
         let pid = std::process::id() as i32;
         let start = proc::start_time(pid).unwrap_or(0);
         let parent = stale::parent_name(pid, start, SEQ.fetch_add(1, Ordering::Relaxed));

@@ -5,11 +5,7 @@
 /// Field 22 of `/proc/<pid>/stat`: start time in clock ticks since boot.
 /// None when the process does not exist.
 pub(crate) fn start_time(pid: i32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The comm field may hold spaces and parentheses: split after the last ')'.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    // rest starts at field 3 (state); the start time is field 22.
-    rest.split_whitespace().nth(19)?.parse().ok()
+    crate::sys::procfs::stat(pid).map(|s| s.start_time)
 }
 
 /// The thread group (process) of thread `tid`.

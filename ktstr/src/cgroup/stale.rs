@@ -47,19 +47,40 @@ pub(crate) fn remove_stale(
     io: &Io,
     h: &Hierarchy,
 ) -> Vec<Result<String, CgroupError>> {
-    let mut stale: Vec<String> = Vec::new();
+    remove_parents(p, io, h, |pid, start| !owner_alive(pid, start))
+}
+
+/// Remove every parent owned by process `pid` (alive or not): what a test
+/// process that is being torn down calls for itself.
+pub(crate) fn remove_owned_by(
+    p: &dyn Protocol,
+    io: &Io,
+    h: &Hierarchy,
+    pid: i32,
+) -> Vec<Result<String, CgroupError>> {
+    remove_parents(p, io, h, |owner, _| owner == pid)
+}
+
+/// Remove the parents whose owner (pid, start time) `pick` selects.
+fn remove_parents(
+    p: &dyn Protocol,
+    io: &Io,
+    h: &Hierarchy,
+    pick: impl Fn(i32, u64) -> bool,
+) -> Vec<Result<String, CgroupError>> {
+    let mut chosen: Vec<String> = Vec::new();
     for root in h.roots() {
         let Ok(names) = io.subdirs(&root) else {
             continue;
         };
         for name in names {
-            let dead = owner_of(&name).is_some_and(|(pid, start)| !owner_alive(pid, start));
-            if dead && !stale.contains(&name) {
-                stale.push(name);
+            let hit = owner_of(&name).is_some_and(|(pid, start)| pick(pid, start));
+            if hit && !chosen.contains(&name) {
+                chosen.push(name);
             }
         }
     }
-    stale
+    chosen
         .into_iter()
         .map(|name| remove_tree(p, io, Path::new(&name), Path::new("")).map(|()| name))
         .collect()

@@ -79,6 +79,7 @@ pub(crate) fn run_child(name: &str) -> ExitCode {
         eprintln!("ktstr: this binary has no test named {name:?}");
         return ExitCode::from(2);
     };
+    super::teardown::arm();
     let outcome = run_entry(entry);
     // SAFETY: the supervisor dup2'd the write end of the result pipe to fd
     // 3 before exec; nothing else in this process owns fd 3.

@@ -27,6 +27,7 @@ mod record;
 mod requirements;
 mod run;
 mod supervise;
+mod teardown;
 
 pub use ctx::{Ctx, CtxCheck};
 pub use entry::{CpusetLayout, Requirements, TestEntry, TestFn, ThresholdOverrides, WorkloadSpec};

@@ -50,6 +50,9 @@ fn judge(entry: &TestEntry, nocapture: bool) -> Result<(), Failed> {
             timeout: timeout_of(entry),
         },
     );
+    if let Some(sig) = sup.interrupted {
+        exit_interrupted(&name, sig);
+    }
     let verdict: Result<(), String> = match &sup.outcome {
         Err(why) => Err(why.clone()),
         Ok(o) if entry.should_fail => {
@@ -96,6 +99,52 @@ fn judge(entry: &TestEntry, nocapture: bool) -> Result<(), Failed> {
     }
 }
 
+/// The harness was interrupted while `test` ran and the test process has
+/// been stopped: remove what it may have left, say so, and exit the way a
+/// shell expects (130 for SIGINT, 143 for SIGTERM).
+fn exit_interrupted(test: &str, sig: nix::sys::signal::Signal) -> ! {
+    let mut removed = Vec::new();
+    if nix::unistd::geteuid().is_root() {
+        removed = crate::cgroup::CgroupManager::remove_stale().unwrap_or_default();
+    }
+    let left = if removed.is_empty() {
+        String::new()
+    } else {
+        format!(" (removed cgroups it left: {})", removed.join(", "))
+    };
+    println!();
+    eprintln!(
+        "ktstr: interrupted by {} while running {test}: stopped the test process{left}",
+        sig.as_str()
+    );
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    std::process::exit(128 + sig as i32)
+}
+
+/// Exit at once if the harness was interrupted between tests.
+fn exit_if_interrupted() {
+    if let Some(code) = crate::interrupt::exit_code() {
+        eprintln!("ktstr: interrupted; no further tests run");
+        std::process::exit(i32::from(code));
+    }
+}
+
+/// Remove cgroup parents left by runs that died, and say so once.
+fn remove_stale_parents() {
+    if !nix::unistd::geteuid().is_root() {
+        return;
+    }
+    match crate::cgroup::CgroupManager::remove_stale() {
+        Ok(removed) if !removed.is_empty() => eprintln!(
+            "ktstr: removed {} cgroup parent(s) left by runs that died: {}",
+            removed.len(),
+            removed.join(", ")
+        ),
+        _ => {}
+    }
+}
+
 fn trial(entry: &'static TestEntry, args: &Arguments) -> Trial {
     let missing = unmet(&entry.requires, entry.scheduler, entry.workload.cgroups);
     let listing = args.list || args.ignored;
@@ -103,6 +152,7 @@ fn trial(entry: &'static TestEntry, args: &Arguments) -> Trial {
     let run_ignored = args.ignored || args.include_ignored;
     let nocapture = args.nocapture;
     Trial::ignorable_test(entry.full_name(), move || {
+        exit_if_interrupted();
         if let Some(why) = missing {
             return Ok(Completion::ignored_with(why));
         }
@@ -141,6 +191,12 @@ pub fn run_tests() -> ExitCode {
     {
         eprintln!("ktstr: two tests are named {}", dup[0].full_name());
         return ExitCode::from(2);
+    }
+    if !args.list {
+        if let Err(e) = crate::interrupt::install() {
+            eprintln!("ktstr: warning: cannot install the Ctrl-C handler ({e}); an interrupted run may leave a test running");
+        }
+        remove_stale_parents();
     }
     let trials = all.into_iter().map(|e| trial(e, &args)).collect();
     libtest_mimic::run(&args, trials).exit_code()

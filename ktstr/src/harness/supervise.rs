@@ -6,6 +6,13 @@
 //! period while output is still drained, then SIGKILL. After the child
 //! exits, any process still in its group (a grandchild that ignored
 //! SIGTERM) is killed the same way and reported.
+//!
+//! Interrupts: when the harness gets SIGINT or SIGTERM
+//! ([`crate::interrupt`]), the child gets SIGTERM, tears itself down (its
+//! workers killed, its cgroups removed, see `child.rs`) and has
+//! [`INTERRUPT_GRACE`] to exit before its group is SIGKILLed. The child
+//! also gets SIGTERM from the kernel if the harness dies
+//! (`PR_SET_PDEATHSIG`), and tears down the same way.
 
 use std::io::Read;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -14,7 +21,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::signal::{killpg, Signal};
+use nix::sys::signal::{kill, killpg, Signal};
 use nix::unistd::Pid;
 
 use super::child::{ENV_TEST, RESULT_FD};
@@ -27,6 +34,8 @@ const KEEP_HEAD: usize = 32 << 10;
 const KEEP_TAIL: usize = 96 << 10;
 /// Grace between SIGTERM and SIGKILL.
 const GRACE: Duration = Duration::from_secs(2);
+/// How long an interrupted child has to tear itself down before SIGKILL.
+pub(crate) const INTERRUPT_GRACE: Duration = Duration::from_millis(1000);
 
 /// What the supervisor saw.
 #[derive(Debug)]
@@ -40,6 +49,8 @@ pub(crate) struct Supervised {
     /// Problems that are the test's fault even if it passed (leaked
     /// processes).
     pub faults: Vec<String>,
+    /// The signal that interrupted the harness while this test ran.
+    pub interrupted: Option<Signal>,
 }
 
 /// Captured stdout+stderr, interleaved in arrival order, head and tail.
@@ -129,7 +140,6 @@ fn terminate_group(pgid: Pid) {
 
 fn spawn(test: &str, nocapture: bool) -> std::io::Result<(Child, OwnedFd)> {
     let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-    let wraw = w.as_raw_fd();
     let mut cmd = Command::new(std::env::current_exe()?);
     cmd.env(ENV_TEST, test)
         .stdin(Stdio::null())
@@ -137,24 +147,38 @@ fn spawn(test: &str, nocapture: bool) -> std::io::Result<(Child, OwnedFd)> {
     if !nocapture {
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     }
-    // SAFETY: between fork and exec the closure only calls dup2 and fcntl,
-    // which are async-signal-safe, on descriptors this process owns.
-    unsafe {
-        cmd.pre_exec(move || {
-            if wraw == RESULT_FD {
-                let flags = libc::fcntl(wraw, libc::F_GETFD);
-                if flags < 0 || libc::fcntl(wraw, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-            } else if libc::dup2(wraw, RESULT_FD) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    // The child tears itself down on SIGTERM, also when we die.
+    crate::sys::process::prepare_supervised_child(
+        &mut cmd,
+        w.as_raw_fd(),
+        RESULT_FD,
+        Signal::SIGTERM,
+    );
     let child = cmd.spawn()?;
     drop(w);
     Ok((child, r))
+}
+
+/// Stop an interrupted child: SIGTERM to it (it removes its own cgroups
+/// and kills its workers), [`INTERRUPT_GRACE`] to exit, then SIGKILL to its
+/// group. Returns its exit status if it was reaped.
+fn stop_interrupted(child: &mut Child, pgid: Pid) -> Option<ExitStatus> {
+    let _ = kill(pgid, Signal::SIGTERM);
+    let end = Instant::now() + INTERRUPT_GRACE;
+    let mut status = None;
+    loop {
+        if status.is_none() {
+            status = child.try_wait().ok().flatten();
+        }
+        if status.is_some() && !group_alive(pgid) {
+            return status;
+        }
+        if Instant::now() >= end {
+            let _ = killpg(pgid, Signal::SIGKILL);
+            return status.or_else(|| child.wait().ok());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// Run test `test` in a child and watch it.
@@ -165,6 +189,7 @@ pub(crate) fn supervise(test: &str, opts: Options) -> Supervised {
         output: Captured::default(),
         elapsed: Duration::ZERO,
         faults: Vec::new(),
+        interrupted: None,
     };
     let (mut child, result_fd) = match spawn(test, opts.nocapture) {
         Ok(c) => c,
@@ -174,6 +199,7 @@ pub(crate) fn supervise(test: &str, opts: Options) -> Supervised {
         }
     };
     let pgid = Pid::from_raw(child.id() as i32);
+    let _guard = crate::interrupt::guard_group(pgid);
     let mut result = std::fs::File::from(result_fd);
     let mut out = child.stdout.take();
     let mut err = child.stderr.take();
@@ -211,6 +237,15 @@ pub(crate) fn supervise(test: &str, opts: Options) -> Supervised {
                 result_open = false;
                 continue;
             }
+        }
+        if sup.interrupted.is_none() && crate::interrupt::requested() {
+            let sig = crate::interrupt::signal().unwrap_or(Signal::SIGINT);
+            sup.interrupted = Some(sig);
+            killed_for = Some(format!("interrupted by {}", sig.as_str()));
+            if let Some(s) = stop_interrupted(&mut child, pgid) {
+                status = Some(s);
+            }
+            break;
         }
         if killed_for.is_none() && Instant::now() >= deadline {
             killed_for = Some(format!(

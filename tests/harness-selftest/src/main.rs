@@ -48,8 +48,8 @@ fn hangs(_ctx: &mut Ctx) -> anyhow::Result<()> {
     }
 }
 
-/// Creates a cgroup, then hangs until killed: its cleanup never runs, so
-/// the supervisor must remove the cgroup.
+/// Creates a cgroup, then hangs until the timeout: its body never returns,
+/// so the test process's SIGTERM teardown must remove the cgroup.
 #[ktstr::test(requires(root), timeout = "2s")]
 fn hangs_in_a_cgroup(ctx: &mut Ctx) -> anyhow::Result<()> {
     ctx.cgroups()?.create_cgroup("stuck")?;

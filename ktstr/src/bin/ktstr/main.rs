@@ -66,7 +66,9 @@ fn main() -> ExitCode {
         Command::Topo => topo::main(),
     };
     match result {
-        Ok(()) => ExitCode::from(EXIT_OK),
+        // Stopped early by Ctrl-C or SIGTERM: the report was printed, and
+        // the exit code says how the run ended, as a shell expects.
+        Ok(()) => ExitCode::from(ktstr::interrupt::exit_code().unwrap_or(EXIT_OK)),
         Err(Failure::Usage(msg)) => {
             eprintln!("error: {msg}");
             ExitCode::from(EXIT_USAGE)
