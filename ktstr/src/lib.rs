@@ -19,6 +19,7 @@
 //! | [`harness`] | the `#[ktstr::test]` runtime: [`harness::Ctx`], `ktstr::main!()` |
 //! | [`scheduler`] | running a test under a sched_ext scheduler |
 //! | [`stats`] | percentiles and CV, the one implementation everything uses |
+//! | [`compare`] | `ktstr compare`: two runs' records, metric by metric, against noise |
 //!
 //! Start with `use ktstr::prelude::*`.
 //!
@@ -40,6 +41,7 @@ extern crate self as ktstr;
 
 pub mod cgroup;
 pub mod check;
+pub mod compare;
 pub mod cpuset;
 mod error;
 pub mod harness;

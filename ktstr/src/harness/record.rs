@@ -125,6 +125,10 @@ pub(crate) fn failure_message(
 
 #[derive(Serialize)]
 struct Record<'a> {
+    /// The record layout's version ([`crate::compare::RECORD_FORMAT`]).
+    format: u64,
+    /// The ktstr that wrote it.
+    ktstr_version: &'static str,
     test: String,
     binary: String,
     result: &'a str,
@@ -178,6 +182,8 @@ pub(crate) fn write_record(
     let name = entry.full_name();
     let w = &entry.workload;
     let rec = Record {
+        format: crate::compare::RECORD_FORMAT,
+        ktstr_version: env!("CARGO_PKG_VERSION"),
         test: name.clone(),
         binary: binary_name(),
         result,

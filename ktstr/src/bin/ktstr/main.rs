@@ -1,6 +1,6 @@
 //! The `ktstr` command-line tool: run an ad-hoc workload on this host
-//! (`ktstr run`), list the work types (`ktstr list`), and benchmark the
-//! engine (`ktstr bench`).
+//! (`ktstr run`), list the work types (`ktstr list`), benchmark the
+//! engine (`ktstr bench`) and compare two runs' records (`ktstr compare`).
 //!
 //! This file only parses arguments and maps outcomes to exit codes; each
 //! subcommand lives in its own module.
@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod compare;
 mod list;
 mod run;
 mod topo;
@@ -37,6 +38,9 @@ enum Command {
     List,
     /// Benchmark the workload engine (spawn, start, collect, overhead).
     Bench(bench::BenchArgs),
+    /// Compare two runs' JSON records metric by metric; exit 1 when
+    /// something got worse.
+    Compare(compare::CompareArgs),
     /// Print this machine's CPU topology: CPUs, cores, SMT siblings, LLCs,
     /// NUMA nodes.
     Topo,
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
         Command::List => list::main(),
         Command::Bench(args) => bench::main(args),
         Command::Topo => topo::main(),
+        Command::Compare(args) => compare::main(args),
     };
     match result {
         // Stopped early by Ctrl-C or SIGTERM: the report was printed, and
