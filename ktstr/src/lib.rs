@@ -19,6 +19,7 @@
 //! | [`harness`] | the `#[ktstr::test]` runtime: [`harness::Ctx`], `ktstr::main!()` |
 //! | [`scheduler`] | running a test under a sched_ext scheduler |
 //! | [`stats`] | percentiles and CV, the one implementation everything uses |
+//! | [`payload`] | stress-ng, hackbench, perf bench sched as workloads, their metrics checked |
 //! | [`compare`] | `ktstr compare`: two runs' records, metric by metric, against noise |
 //!
 //! Start with `use ktstr::prelude::*`.
@@ -46,6 +47,7 @@ pub mod cpuset;
 mod error;
 pub mod harness;
 pub mod interrupt;
+pub mod payload;
 pub mod prelude;
 pub mod scheduler;
 pub mod stats;

@@ -25,6 +25,8 @@ pub enum CheckKind {
     Isolation,
     /// A worker did not report, panicked or hit an error.
     WorkerHealth,
+    /// An external load generator ended badly or missed a limit.
+    Payload,
 }
 
 /// One evaluated check.
