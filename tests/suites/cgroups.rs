@@ -44,4 +44,39 @@ fn cpu_weight_divides_a_shared_cpu(ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
+/// Real-time workers inside cgroups: on cgroup v1 with RT group
+/// scheduling a new cgroup has no RT budget and the kernel refuses
+/// SCHED_FIFO in it; ktstr gives each cgroup an equal share of the run's
+/// budget, so the FIFO role of each `RtStarvation` pair runs as FIFO (a
+/// refused role falls back to nice and notes "SCHED_FIFO priority ...
+/// refused"). On cgroup v2 RT tasks need no per-cgroup budget.
+#[ktstr::test(requires(root), duration = "1s")]
+fn fifo_roles_run_inside_cgroups(ctx: &mut Ctx) -> Result<()> {
+    let defs = (0..2)
+        .map(|i| {
+            CgroupDef::named(format!("rt_{i}"))
+                .with_work_type(WorkType::rt_starvation())
+                .with_workers(2)
+        })
+        .collect();
+    let reports = ctx.run_cgroups(defs)?;
+    for r in &reports {
+        ensure!(
+            !r.notes
+                .iter()
+                .any(|n| n.contains("SCHED_FIFO") && n.contains("refused")),
+            "worker {} ({}) could not run SCHED_FIFO inside its cgroup: {:?}",
+            r.index,
+            r.role,
+            r.notes
+        );
+        ensure!(
+            r.is_clean() && r.work_units > 0,
+            "worker {}: {r:?}",
+            r.index
+        );
+    }
+    Ok(())
+}
+
 ktstr::main!();
