@@ -7,7 +7,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Expr, FnArg, GenericParam, ItemFn, LitStr, Path, ReturnType, Type};
 
-use crate::parse::{Args, CloneMode, Cpusets, Requires, Thresholds};
+use crate::parse::{Args, CloneMode, Cpusets, Requires, ShouldFail, Thresholds};
 
 /// The message for a function of the wrong shape.
 const SHAPE: &str = "a ktstr test takes `ctx: &mut Ctx` and returns `Result<()>`";
@@ -131,8 +131,13 @@ fn expand(args: &Args, f: &ItemFn) -> TokenStream {
     if let Some(reason) = &args.ignore {
         fields.push(quote!(ignore: ::core::option::Option::Some(#reason)));
     }
-    if let Some(b) = args.should_fail {
-        fields.push(quote!(should_fail: #b));
+    if let Some(sf) = &args.should_fail {
+        let v = match sf {
+            ShouldFail::No => quote!(::ktstr::harness::ShouldFail::No),
+            ShouldFail::Check => quote!(::ktstr::harness::ShouldFail::Check),
+            ShouldFail::Message(t) => quote!(::ktstr::harness::ShouldFail::WithMessage(#t)),
+        };
+        fields.push(quote!(should_fail: #v));
     }
     if let Some(r) = &args.requires {
         let r = requires(r);
@@ -519,7 +524,7 @@ mod tests {
                     },
                     timeout: ::core::option::Option::Some(::core::time::Duration::from_nanos(30000000000u64)),
                     ignore: ::core::option::Option::Some("slow"),
-                    should_fail: true,
+                    should_fail: ::ktstr::harness::ShouldFail::Check,
                     requires: ::ktstr::harness::Requirements {
                         root: true,
                         min_cpus: 4,

@@ -80,7 +80,7 @@ pub(crate) const KEYS: &[Key] = &[
     },
     Key {
         name: "should_fail",
-        takes: "a bool, e.g. should_fail = true, or nothing (`should_fail` alone)",
+        takes: "nothing (`should_fail` alone: a check must fail), a bool, or the text the failure message must contain, e.g. should_fail = \"starved\"",
     },
     Key {
         name: "requires",

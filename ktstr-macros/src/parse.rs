@@ -39,8 +39,8 @@ pub(crate) struct Args {
     pub thresholds: Thresholds,
     /// `ignore` (empty reason) or `ignore = "reason"`.
     pub ignore: Option<String>,
-    /// `should_fail` or `should_fail = bool`.
-    pub should_fail: Option<bool>,
+    /// `should_fail`, `should_fail = bool` or `should_fail = "text"`.
+    pub should_fail: Option<ShouldFail>,
     /// `requires(...)`.
     pub requires: Option<Requires>,
 }
@@ -52,6 +52,17 @@ pub(crate) enum CloneMode {
     Fork,
     /// `Thread`.
     Thread,
+}
+
+/// `should_fail ...`: how the test is expected to end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ShouldFail {
+    /// `should_fail = false`: it must pass.
+    No,
+    /// `should_fail` or `should_fail = true`: a check must fail.
+    Check,
+    /// `should_fail = "text"`: the failure message must contain the text.
+    Message(String),
 }
 
 /// `cpusets = ...`.
@@ -303,8 +314,8 @@ impl Args {
             }
             "should_fail" => {
                 self.should_fail = Some(match &item.value {
-                    Value::Bare => true,
-                    _ => boolean(KEYS, name, eq(KEYS, name, item)?)?,
+                    Value::Bare => ShouldFail::Check,
+                    _ => should_fail(eq(KEYS, name, item)?)?,
                 })
             }
             "requires" => match &item.value {
@@ -464,6 +475,22 @@ fn boolean(keys: &'static [Key], name: &str, e: &Expr) -> syn::Result<bool> {
 }
 
 /// A string literal.
+/// `should_fail = true | false | "text"` (not empty: an empty text would
+/// match every failure).
+fn should_fail(e: &Expr) -> syn::Result<ShouldFail> {
+    match literal(e) {
+        Some(Lit::Bool(b)) if b.value => Ok(ShouldFail::Check),
+        Some(Lit::Bool(_)) => Ok(ShouldFail::No),
+        Some(Lit::Str(s)) if s.value().trim().is_empty() => Err(syn::Error::new_spanned(
+            e,
+            "`should_fail` text is empty and would match every failure: give the text the \
+             failure message must contain, or write `should_fail` alone to expect a failed check",
+        )),
+        Some(Lit::Str(s)) => Ok(ShouldFail::Message(s.value())),
+        _ => Err(syn::Error::new_spanned(e, keys::takes(KEYS, "should_fail"))),
+    }
+}
+
 fn string(keys: &'static [Key], name: &str, e: &Expr) -> syn::Result<LitStr> {
     match literal(e) {
         Some(Lit::Str(s)) => Ok(s.clone()),
@@ -696,7 +723,7 @@ mod tests {
             }
         );
         assert_eq!(a.ignore.as_deref(), Some("slow"));
-        assert_eq!(a.should_fail, Some(false));
+        assert_eq!(a.should_fail, Some(ShouldFail::No));
         assert_eq!(
             a.requires,
             Some(Requires {
@@ -712,7 +739,16 @@ mod tests {
     fn bare_flags() {
         let a = ok(quote!(ignore, should_fail));
         assert_eq!(a.ignore.as_deref(), Some(""));
-        assert_eq!(a.should_fail, Some(true));
+        assert_eq!(a.should_fail, Some(ShouldFail::Check));
+        let a = ok(quote!(should_fail = true));
+        assert_eq!(a.should_fail, Some(ShouldFail::Check));
+        let a = ok(quote!(should_fail = "starved"));
+        assert_eq!(a.should_fail, Some(ShouldFail::Message("starved".into())));
+        assert_eq!(
+            err(quote!(should_fail = " ")),
+            "`should_fail` text is empty and would match every failure: give the text the \
+             failure message must contain, or write `should_fail` alone to expect a failed check"
+        );
     }
 
     #[test]
@@ -809,7 +845,7 @@ mod tests {
             (quote!(max_spread_pct = "35"), "`max_spread_pct` takes a number, e.g. max_spread_pct = 35.0"),
             (quote!(max_spread_pct = f64::NAN), "`max_spread_pct` takes a number, e.g. max_spread_pct = 35.0"),
             (quote!(max_gap_ms = 1.5), "`max_gap_ms` takes an integer, e.g. max_gap_ms = 500"),
-            (quote!(should_fail = "yes"), "`should_fail` takes a bool, e.g. should_fail = true, or nothing (`should_fail` alone)"),
+            (quote!(should_fail = 1), "`should_fail` takes nothing (`should_fail` alone: a check must fail), a bool, or the text the failure message must contain, e.g. should_fail = \"starved\""),
             (quote!(ignore = true), "`ignore` takes a reason string, e.g. ignore = \"slow\", or nothing (`ignore` alone)"),
             (quote!(requires = root), "`requires` takes a list in parentheses, e.g. requires(root, sched_ext, smt, min_cpus = 4)"),
             (quote!(requires(min_cpus)), "`min_cpus` takes an integer, e.g. min_cpus = 4"),

@@ -27,8 +27,9 @@ fn thread_hogs_share_the_cpus(ctx: &mut Ctx) -> Result<()> {
 
 /// The broken case: a nice-19 hog beside a nice-0 hog on one CPU gets about
 /// 1/69 of the CPU. The default fairness check must catch it: this test
-/// passes only if the checks fail.
-#[ktstr::test(should_fail, duration = "1s")]
+/// passes only if that check fails (a failed spawn or a panic would fail
+/// it, and so would a different check failing).
+#[ktstr::test(should_fail = "CPU shares", duration = "1s")]
 fn nice_19_beside_nice_0_is_caught(ctx: &mut Ctx) -> Result<()> {
     let on_cpu0 = |nice| WorkloadConfig {
         affinity: Affinity::Fixed([0].into()),

@@ -164,6 +164,7 @@ pub struct CgroupDef {
     cpuset: Option<CpusetSpec>,
     weight: Option<u32>,
     max: Option<CpuMax>,
+    rt_runtime_us: Option<u64>,
     workers: usize,
     work_type: WorkType,
     clone_mode: CloneMode,
@@ -179,6 +180,7 @@ impl CgroupDef {
             cpuset: None,
             weight: None,
             max: None,
+            rt_runtime_us: None,
             workers: 1,
             work_type: WorkType::SpinWait,
             clone_mode: CloneMode::Fork,
@@ -201,6 +203,19 @@ impl CgroupDef {
     /// Limit CPU bandwidth. Default: untouched (unlimited).
     pub fn with_max(mut self, max: CpuMax) -> CgroupDef {
         self.max = Some(max);
+        self
+    }
+
+    /// Real-time budget: `runtime_us` of RT execution per period (v1
+    /// `cpu.rt_runtime_us`; see [`CgroupManager::set_rt_runtime`]).
+    /// Default: where the kernel has RT group scheduling, the cgroups
+    /// directly under the run's parent that set none share what the run's
+    /// budget has left after those that do, equally; nested ones get half
+    /// of their parent's free budget when created. On cgroup v2, or a kernel without
+    /// RT group scheduling, setting it is an error ([`CgroupError::NoRtGroups`]).
+    #[doc(alias = "cpu.rt_runtime_us")]
+    pub fn with_rt_runtime_us(mut self, runtime_us: u64) -> CgroupDef {
+        self.rt_runtime_us = Some(runtime_us);
         self
     }
 
@@ -246,6 +261,11 @@ impl CgroupDef {
     /// The bandwidth limit, if set.
     pub fn max(&self) -> Option<CpuMax> {
         self.max
+    }
+
+    /// The real-time budget, if set.
+    pub fn rt_runtime_us(&self) -> Option<u64> {
+        self.rt_runtime_us
     }
 
     /// The number of workers.
@@ -362,6 +382,35 @@ fn plan<'d>(def: &'d CgroupDef, topo: &TestTopology) -> Result<Plan<'d>, CgroupE
     Ok(Plan { def, cpus, config })
 }
 
+/// The real-time budgets `Setup::apply` gives the cgroups directly under
+/// the run's parent (the first component of each definition's name):
+/// their own where a definition of exactly that name sets one, else an
+/// equal share of what the run's parent has free beside them. Empty
+/// without RT group scheduling.
+fn rt_budgets(mgr: &CgroupManager, plans: &[Plan<'_>]) -> Result<Vec<(String, u64)>, CgroupError> {
+    let Some(free) = mgr.run_rt_free_us()? else {
+        return Ok(Vec::new());
+    };
+    let mut tops: Vec<(String, Option<u64>)> = Vec::new();
+    for p in plans {
+        let top = p.def.name.split('/').next().unwrap_or_default();
+        let own = plans
+            .iter()
+            .find(|q| q.def.name == top)
+            .and_then(|q| q.def.rt_runtime_us);
+        if !tops.iter().any(|(t, _)| t == top) {
+            tops.push((top.to_string(), own));
+        }
+    }
+    let asked: u64 = tops.iter().filter_map(|(_, own)| *own).sum();
+    let defaults = tops.iter().filter(|(_, own)| own.is_none()).count() as u64;
+    let share = free.saturating_sub(asked) / defaults.max(1);
+    Ok(tops
+        .into_iter()
+        .map(|(t, own)| (t, own.unwrap_or(share)))
+        .collect())
+}
+
 impl Setup {
     /// The definitions.
     pub fn defs(&self) -> &[CgroupDef] {
@@ -401,6 +450,10 @@ impl Setup {
             .iter()
             .map(|d| plan(d, topo))
             .collect::<Result<Vec<_>, _>>()?;
+        if let Some(d) = defs.iter().find(|d| d.rt_runtime_us.is_some()) {
+            mgr.rt_or_why(&d.name)?;
+        }
+        let mut rt_tops = rt_budgets(mgr, &plans)?;
         let mut group = CgroupGroup::new(mgr);
         for p in &plans {
             let name = p.def.name();
@@ -416,6 +469,14 @@ impl Setup {
             }
             if let Some(m) = p.def.max() {
                 mgr.set_cpu_max(name, m)?;
+            }
+            let top = name.split('/').next().unwrap_or_default();
+            if let Some(i) = rt_tops.iter().position(|(t, _)| t == top) {
+                let (top, runtime) = rt_tops.remove(i);
+                mgr.set_rt_runtime(&top, runtime)?;
+            }
+            if let Some(r) = p.def.rt_runtime_us().filter(|_| name != top) {
+                mgr.set_rt_runtime(name, r)?;
             }
         }
         // Declared after `group`, so on an error the workers die first.

@@ -140,6 +140,33 @@ pub enum CgroupError {
         /// The id given.
         pid: i32,
     },
+    /// A real-time budget (`cpu.rt_runtime_us`) the kernel would refuse:
+    /// more than the parent has free, more than the period, or less than
+    /// the cgroup's own children hold.
+    #[error(
+        "set {} of cgroup {name:?} to {asked_us} µs per {period_us} µs: {reason}",
+        file.display()
+    )]
+    RtBudget {
+        /// The cgroup.
+        name: String,
+        /// Its `cpu.rt_runtime_us`.
+        file: PathBuf,
+        /// The runtime asked for.
+        asked_us: u64,
+        /// The cgroup's period.
+        period_us: u64,
+        /// Which rule it breaks, with the numbers.
+        reason: String,
+    },
+    /// A real-time budget asked for where the kernel has none per cgroup.
+    #[error("set the real-time budget of cgroup {name:?}: {why}")]
+    NoRtGroups {
+        /// The cgroup.
+        name: String,
+        /// Why there is no such budget here.
+        why: String,
+    },
     /// A cpuset request the topology cannot meet.
     #[error(transparent)]
     Topology(#[from] TopologyError),

@@ -21,6 +21,7 @@ use super::backend::{children, protocol, remove_tree, rmdir_drained, Adopted, Pr
 use super::fs::{CgroupFs, RealFs};
 use super::knobs::{CpuMax, CPU_WEIGHT_MAX, CPU_WEIGHT_MIN};
 use super::name::validate_name;
+use super::rt::{RtGroups, Take};
 use super::write::{Io, WRITE_DEADLINE};
 use super::{proc, stale, CgroupError, Hierarchy};
 use crate::cpuset::CpuSet;
@@ -49,10 +50,12 @@ static SEQ: AtomicU64 = AtomicU64::new(0);
 /// # Ok(()) }
 /// ```
 pub struct CgroupManager {
-    io: Io,
-    hierarchy: Hierarchy,
+    pub(super) io: Io,
+    pub(super) hierarchy: Hierarchy,
     proto: Box<dyn Protocol>,
-    parent: String,
+    pub(super) parent: String,
+    /// The RT budget files, where the kernel has RT group scheduling.
+    pub(super) rt: Option<RtGroups>,
     stale_removed: Vec<String>,
     adopted: Mutex<Vec<Adopted>>,
 }
@@ -138,14 +141,18 @@ impl CgroupManager {
         let start = proc::start_time(pid).unwrap_or(0);
         let parent = stale::parent_name(pid, start, SEQ.fetch_add(1, Ordering::Relaxed));
         proto.create_parent(&io, Path::new(&parent))?;
-        Ok(CgroupManager {
+        let rt = RtGroups::detect(&io, &hierarchy);
+        let mgr = CgroupManager {
             io,
             hierarchy,
             proto,
             parent,
+            rt,
             stale_removed,
             adopted: Mutex::new(Vec::new()),
-        })
+        };
+        mgr.give_rt_default(mgr.parent_rel(), &mgr.parent, Take::All);
+        Ok(mgr)
     }
 
     /// The hierarchy in use.
@@ -168,11 +175,11 @@ impl CgroupManager {
         self.io.deadline()
     }
 
-    fn parent_rel(&self) -> &Path {
+    pub(super) fn parent_rel(&self) -> &Path {
         Path::new(&self.parent)
     }
 
-    fn rel(&self, name: &str) -> Result<PathBuf, CgroupError> {
+    pub(super) fn rel(&self, name: &str) -> Result<PathBuf, CgroupError> {
         validate_name(name)?;
         Ok(self.parent_rel().join(name))
     }
@@ -182,7 +189,7 @@ impl CgroupManager {
     }
 
     /// The path of an existing cgroup, or NotFound.
-    fn existing(&self, name: &str) -> Result<PathBuf, CgroupError> {
+    pub(super) fn existing(&self, name: &str) -> Result<PathBuf, CgroupError> {
         let rel = self.rel(name)?;
         if !self.exists_rel(&rel) {
             return Err(CgroupError::NotFound { name: name.into() });
@@ -245,6 +252,7 @@ impl CgroupManager {
                 }
                 return Err(e);
             }
+            self.give_rt_default(&sub_rel, &sub, Take::Half);
             made.push(sub);
         }
         Ok(made)

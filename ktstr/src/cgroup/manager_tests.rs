@@ -241,3 +241,24 @@ fn cgroup_group_drop_reports_but_survives_busy_cgroups() {
     assert_eq!(e.errno(), Some(nix::errno::Errno::EACCES));
     drop(g); // nothing left to do, and no panic
 }
+
+#[test]
+fn cgroup_rt_budget_where_there_is_none_is_a_clear_error() {
+    for flavour in [Flavour::V1, Flavour::V2] {
+        let (_tmp, _fs, mgr) = open(flavour);
+        mgr.create_cgroup("rt").unwrap();
+        assert_eq!(mgr.rt_budget("rt").unwrap(), None);
+        assert_eq!(mgr.run_rt_budget().unwrap(), None);
+        let e = mgr.set_rt_runtime("rt", 100_000).unwrap_err();
+        assert!(matches!(e, CgroupError::NoRtGroups { .. }), "{e}");
+        let msg = e.to_string();
+        let want = match flavour {
+            Flavour::V2 => "cgroup v2 has no per-cgroup real-time budget",
+            _ => "this kernel has no RT group scheduling",
+        };
+        assert!(
+            msg.starts_with("set the real-time budget of cgroup \"rt\": ") && msg.contains(want),
+            "{msg}"
+        );
+    }
+}

@@ -6,7 +6,9 @@
 //! owns one parent cgroup per run, and creates, configures, fills and
 //! removes cgroups below it. [`CgroupGroup`] ties cgroups to a scope (RAII).
 //! [`CgroupDef`] and [`Setup`] describe a whole layout (cgroups plus the
-//! workers in each) and apply it in one call.
+//! workers in each) and apply it in one call. On v1 with RT group
+//! scheduling every cgroup gets a real-time budget ([`RtBudget`]), so
+//! `SCHED_FIFO`/`SCHED_RR` workers run in it.
 //!
 //! ```text
 //! /sys/fs/cgroup[/cpuset, /cpu on v1]
@@ -39,6 +41,7 @@ mod manager;
 mod manager_tests;
 mod name;
 mod proc;
+mod rt;
 mod stale;
 #[cfg(test)]
 mod test_helpers;
@@ -55,5 +58,6 @@ pub use hierarchy::{Hierarchy, CONTROLLERS};
 pub use knobs::{CpuMax, CPU_WEIGHT_DEFAULT, CPU_WEIGHT_MAX, CPU_WEIGHT_MIN};
 pub use manager::CgroupManager;
 pub use name::{MAX_COMPONENT_LEN, MAX_DEPTH};
+pub use rt::RtBudget;
 pub use stale::PARENT_PREFIX;
 pub use write::WRITE_DEADLINE;

@@ -57,6 +57,20 @@ impl V1 {
     }
 }
 
+/// Give a drained cgroup's real-time budget back before its `rmdir`: the
+/// kernel keeps a removed group in its parent's list (holding its budget)
+/// until the last reference to it is gone, which can be after the `rmdir`
+/// returns, so the next run's parent would find the budget still taken.
+/// Best effort: without RT group scheduling there is no file, and a
+/// refusal (EBUSY: an RT task not yet gone) leaves the release to the
+/// kernel.
+fn release_rt_budget(io: &Io, dir: &Path) {
+    let file = dir.join("cpu.rt_runtime_us");
+    if io.read(&file).is_ok_and(|v| v != "0") {
+        let _ = io.write(&file, "0");
+    }
+}
+
 impl Protocol for V1 {
     fn dirs(&self, rel: &Path) -> Vec<PathBuf> {
         self.roots().into_iter().map(|r| r.join(rel)).collect()
@@ -97,6 +111,9 @@ impl Protocol for V1 {
     fn rmdir(&self, io: &Io, rel: &Path) -> Result<(), CgroupError> {
         for dir in self.dirs(rel) {
             if io.is_dir(&dir) {
+                if dir == self.cpu.join(rel) {
+                    release_rt_budget(io, &dir);
+                }
                 io.rmdir(&dir)?;
             }
         }

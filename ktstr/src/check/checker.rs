@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::evaluate::evaluate_group;
-use super::{CheckFailed, Thresholds, Verdict};
+use super::{CheckFailed, CheckKind, CheckResult, CheckStatus, Thresholds, Verdict};
 use crate::cpuset::CpuSet;
 use crate::workload::WorkerReport;
 
@@ -39,6 +39,46 @@ impl ReportGroup {
 /// Checks over groups of reports. Build it, adjust thresholds with the
 /// builder methods (each states its default), then [`done`](Self::done).
 ///
+/// # Checks with nothing to compare
+///
+/// A check that has nothing to compare — fairness or throughput CV over
+/// fewer than two workers, wake latency without samples, migrations
+/// without iterations, any per-worker check with no live worker — is
+/// *not applicable*, never a pass ([`CheckStatus::NotApplicable`]). Then:
+///
+/// - a check the test **asked for** fails, saying it was not applicable.
+///   Asked for means set through a builder method here or on `ctx.check()`
+///   (`.max_spread_pct(10.0)`), or through the attribute's key
+///   (`max_spread_pct = 10`); the checks that are off by default (wake
+///   latency, work rate, throughput CV, migration ratio) are asked for
+///   whenever they are on;
+/// - a **default** check (starvation, fairness, gap, isolation) that is not
+///   applicable is shown as `n/a` with the reason and does not fail the
+///   verdict, provided another check passed: a single-worker group is
+///   still judged for starvation and gaps;
+/// - when every check except worker health is not applicable, nothing was
+///   judged and the verdict fails ([`Verdict::passed`]).
+///
+/// ```
+/// use ktstr::check::{CheckKind, Checker, ReportGroup};
+/// use ktstr::prelude::*;
+///
+/// let mut r = WorkerReport::default();
+/// r.work_units = 1000;
+/// r.cpu_time_ns = 1_000_000_000;
+/// r.wall_time_ns = 2_000_000_000;
+/// let one = || vec![ReportGroup::new("cg_0", vec![r.clone()])];
+/// // The default fairness check over one worker: not applicable, shown.
+/// let v = Checker::new(one()).evaluate();
+/// assert!(v.passed());
+/// assert!(v.not_applicable().any(|c| c.kind == CheckKind::Fairness));
+/// assert!(v.to_string().contains("n/a  Fairness [cg_0]"));
+/// // Asked for explicitly, it fails and says why.
+/// let v = Checker::new(one()).max_spread_pct(10.0).evaluate();
+/// assert!(!v.passed());
+/// assert!(v.to_string().contains("asked for (limit 10 pp) but not applicable"));
+/// ```
+///
 /// ```
 /// use ktstr::check::{Checker, ReportGroup};
 /// use ktstr::prelude::*;
@@ -55,6 +95,8 @@ impl ReportGroup {
 pub struct Checker {
     groups: Vec<ReportGroup>,
     thresholds: Thresholds,
+    /// Checks set explicitly (builder methods, attribute keys).
+    asked: Vec<CheckKind>,
 }
 
 impl Checker {
@@ -63,6 +105,7 @@ impl Checker {
         Checker {
             groups,
             thresholds: Thresholds::default(),
+            asked: Vec::new(),
         }
     }
 
@@ -71,10 +114,47 @@ impl Checker {
         Checker::new(vec![ReportGroup::new("workload", reports.to_vec())])
     }
 
-    /// Replace all thresholds.
+    /// Replace all thresholds. This does not mark the default checks as
+    /// asked for (see [Checks with nothing to compare](Self#checks-with-nothing-to-compare));
+    /// the builder methods do.
     pub fn with_thresholds(mut self, thresholds: Thresholds) -> Checker {
         self.thresholds = thresholds;
         self
+    }
+
+    /// Mark `kinds` as asked for: not applicable then fails them.
+    pub(crate) fn asking(mut self, kinds: impl IntoIterator<Item = CheckKind>) -> Checker {
+        self.asked.extend(kinds);
+        self
+    }
+
+    fn is_asked(&self, kind: CheckKind) -> bool {
+        match kind {
+            // Off by default: on only because the test asked.
+            CheckKind::WakeLatency
+            | CheckKind::WorkRate
+            | CheckKind::ThroughputCv
+            | CheckKind::Migration => true,
+            CheckKind::Starvation
+            | CheckKind::Fairness
+            | CheckKind::Gap
+            | CheckKind::Isolation
+            | CheckKind::WorkerHealth => self.asked.contains(&kind),
+        }
+    }
+
+    /// A not-applicable result of an asked-for check becomes a failure.
+    fn settle(&self, mut r: CheckResult) -> CheckResult {
+        if let CheckStatus::NotApplicable { why } = &r.status {
+            if self.is_asked(r.kind) {
+                r.message = format!(
+                    "asked for (limit {}) but not applicable: {why}",
+                    r.threshold
+                );
+                r.status = CheckStatus::Failed;
+            }
+        }
+        r
     }
 
     /// The thresholds in force.
@@ -85,6 +165,7 @@ impl Checker {
     /// Starvation check on or off (default on).
     pub fn not_starved(mut self, on: bool) -> Checker {
         self.thresholds.not_starved = on;
+        self.asked.push(CheckKind::Starvation);
         self
     }
 
@@ -92,6 +173,7 @@ impl Checker {
     /// group (default 25).
     pub fn max_spread_pct(mut self, pct: f64) -> Checker {
         self.thresholds.max_spread_pct = Some(pct);
+        self.asked.push(CheckKind::Fairness);
         self
     }
 
@@ -104,6 +186,7 @@ impl Checker {
     /// Longest gap between progress checkpoints, in ms (default 2000).
     pub fn max_gap_ms(mut self, ms: u64) -> Checker {
         self.thresholds.max_gap_ms = Some(ms);
+        self.asked.push(CheckKind::Gap);
         self
     }
 
@@ -136,6 +219,7 @@ impl Checker {
     /// cpuset are checked).
     pub fn isolation(mut self, on: bool) -> Checker {
         self.thresholds.isolation = on;
+        self.asked.push(CheckKind::Isolation);
         self
     }
 
@@ -146,6 +230,7 @@ impl Checker {
                 .groups
                 .iter()
                 .flat_map(|g| evaluate_group(g, &self.thresholds))
+                .map(|r| self.settle(r))
                 .collect(),
         }
     }

@@ -1,7 +1,9 @@
 //! The checks themselves: one function per check, each turning a group of
-//! reports and a limit into a [`CheckResult`].
+//! reports and a limit into a [`CheckResult`]: passed, failed, or not
+//! applicable when there is nothing to compare (no live worker; fewer than
+//! two for a spread or a CV; no wake-latency samples; no iterations).
 
-use super::{CheckKind, CheckResult, ReportGroup, Thresholds};
+use super::{CheckKind, CheckResult, CheckStatus, ReportGroup, Thresholds};
 use crate::stats;
 use crate::workload::WorkerReport;
 
@@ -50,11 +52,40 @@ fn result(
     CheckResult {
         kind,
         group: g.name.clone(),
-        passed: bad.is_empty(),
+        status: if bad.is_empty() {
+            CheckStatus::Passed
+        } else {
+            CheckStatus::Failed
+        },
         threshold,
         measured,
         message: bad.join("; "),
     }
+}
+
+/// A check with nothing to compare: never a pass (see `Verdict::passed`).
+fn not_applicable(kind: CheckKind, g: &ReportGroup, threshold: String, why: String) -> CheckResult {
+    CheckResult {
+        kind,
+        group: g.name.clone(),
+        status: CheckStatus::NotApplicable { why },
+        threshold,
+        measured: "n/a".into(),
+        message: String::new(),
+    }
+}
+
+/// The not-applicable result of a per-worker check over a group where no
+/// worker reported (worker health fails that group already).
+fn no_live_worker(kind: CheckKind, g: &ReportGroup, threshold: String) -> Option<CheckResult> {
+    (live(g).next().is_none()).then(|| {
+        not_applicable(
+            kind,
+            g,
+            threshold,
+            format!("no worker of {} reported: nothing to judge", g.name),
+        )
+    })
 }
 
 /// Real reports only: sentinels carry no telemetry to judge.
@@ -90,6 +121,9 @@ fn health(g: &ReportGroup) -> CheckResult {
 }
 
 fn starvation(g: &ReportGroup) -> CheckResult {
+    if let Some(na) = no_live_worker(CheckKind::Starvation, g, "> 0 work units".into()) {
+        return na;
+    }
     let bad: Vec<String> = live(g)
         .filter(|r| r.work_units == 0)
         .map(|r| {
@@ -119,43 +153,52 @@ fn cpu_share_pct(r: &WorkerReport) -> f64 {
 }
 
 fn fairness(g: &ReportGroup, limit: f64) -> CheckResult {
+    let threshold = format!("{limit:.0} pp");
     let ran: Vec<&WorkerReport> = live(g).filter(|r| r.wall_time_ns > 0).collect();
-    let lo = ran
-        .iter()
-        .min_by(|a, b| cpu_share_pct(a).total_cmp(&cpu_share_pct(b)));
-    let hi = ran
-        .iter()
-        .max_by(|a, b| cpu_share_pct(a).total_cmp(&cpu_share_pct(b)));
-    let (spread, bad) = match (lo, hi) {
-        (Some(lo), Some(hi)) if ran.len() >= 2 => {
-            let spread = cpu_share_pct(hi) - cpu_share_pct(lo);
-            let bad = if spread > limit {
-                vec![format!(
-                    "{}: CPU shares {spread:.0} pp apart, limit {limit:.0} pp: {} got {:.1}% of its wall time on a CPU while {} got {:.1}% ({} workers)",
-                    g.name,
-                    who(lo, g),
-                    cpu_share_pct(lo),
-                    who(hi, g),
-                    cpu_share_pct(hi),
-                    ran.len()
-                )]
-            } else {
-                vec![]
-            };
-            (spread, bad)
-        }
-        _ => (0.0, vec![]),
+    if ran.len() < 2 {
+        return not_applicable(
+            CheckKind::Fairness,
+            g,
+            threshold,
+            format!(
+                "{} worker(s) of {} ran: a CPU-share spread needs at least 2",
+                ran.len(),
+                g.name
+            ),
+        );
+    }
+    let by_share =
+        |a: &&&WorkerReport, b: &&&WorkerReport| cpu_share_pct(a).total_cmp(&cpu_share_pct(b));
+    let (Some(lo), Some(hi)) = (ran.iter().min_by(by_share), ran.iter().max_by(by_share)) else {
+        unreachable!("at least two workers ran");
+    };
+    let spread = cpu_share_pct(hi) - cpu_share_pct(lo);
+    let bad = if spread > limit {
+        vec![format!(
+            "{}: CPU shares {spread:.0} pp apart, limit {limit:.0} pp: {} got {:.1}% of its wall time on a CPU while {} got {:.1}% ({} workers)",
+            g.name,
+            who(lo, g),
+            cpu_share_pct(lo),
+            who(hi, g),
+            cpu_share_pct(hi),
+            ran.len()
+        )]
+    } else {
+        vec![]
     };
     result(
         CheckKind::Fairness,
         g,
         bad,
-        format!("{limit:.0} pp"),
+        threshold,
         format!("{spread:.1} pp"),
     )
 }
 
 fn gap(g: &ReportGroup, limit_ms: u64) -> CheckResult {
+    if let Some(na) = no_live_worker(CheckKind::Gap, g, format!("{limit_ms} ms")) {
+        return na;
+    }
     let limit_ns = limit_ms.saturating_mul(1_000_000);
     let bad: Vec<String> = live(g)
         .filter(|r| r.max_gap_ns > limit_ns)
@@ -180,47 +223,50 @@ fn gap(g: &ReportGroup, limit_ms: u64) -> CheckResult {
 }
 
 fn wake_latency(g: &ReportGroup, limit_us: u64) -> CheckResult {
+    let threshold = format!("{limit_us} µs");
     let mut all: Vec<u64> = live(g)
         .flat_map(|r| r.wake_latency.samples.iter().copied())
         .collect();
     all.sort_unstable();
-    let (measured, bad) = match (
+    let (Some(p99), Some(p50)) = (
         stats::percentile_sorted(&all, 99.0),
         stats::percentile_sorted(&all, 50.0),
-    ) {
-        (Some(p99), Some(p50)) => {
-            let bad = if p99 > limit_us.saturating_mul(1000) {
-                vec![format!(
-                    "{}: p99 wake latency {:.1} µs exceeds {limit_us} µs ({} samples, p50 {:.1} µs, max {:.1} µs)",
-                    g.name,
-                    p99 as f64 / 1e3,
-                    all.len(),
-                    p50 as f64 / 1e3,
-                    all.last().copied().unwrap_or(0) as f64 / 1e3
-                )]
-            } else {
-                vec![]
-            };
-            (format!("p99 {:.1} µs", p99 as f64 / 1e3), bad)
-        }
-        _ => (
-            "no samples".into(),
-            vec![format!(
-                "{}: no wake-latency samples to judge: this work type records none, or no worker woke",
+    ) else {
+        return not_applicable(
+            CheckKind::WakeLatency,
+            g,
+            threshold,
+            format!(
+                "{}: no wake-latency samples: this work type records none, or no worker woke",
                 g.name
-            )],
-        ),
+            ),
+        );
+    };
+    let bad = if p99 > limit_us.saturating_mul(1000) {
+        vec![format!(
+            "{}: p99 wake latency {:.1} µs exceeds {limit_us} µs ({} samples, p50 {:.1} µs, max {:.1} µs)",
+            g.name,
+            p99 as f64 / 1e3,
+            all.len(),
+            p50 as f64 / 1e3,
+            all.last().copied().unwrap_or(0) as f64 / 1e3
+        )]
+    } else {
+        vec![]
     };
     result(
         CheckKind::WakeLatency,
         g,
         bad,
-        format!("{limit_us} µs"),
-        measured,
+        threshold,
+        format!("p99 {:.1} µs", p99 as f64 / 1e3),
     )
 }
 
 fn work_rate(g: &ReportGroup, floor: f64) -> CheckResult {
+    if let Some(na) = no_live_worker(CheckKind::WorkRate, g, format!("{floor:.0} units/s")) {
+        return na;
+    }
     let bad: Vec<String> = live(g)
         .filter(|r| r.work_rate() < floor)
         .map(|r| {
@@ -242,34 +288,56 @@ fn work_rate(g: &ReportGroup, floor: f64) -> CheckResult {
 }
 
 fn throughput_cv(g: &ReportGroup, limit: f64) -> CheckResult {
+    let threshold = format!("{limit:.3}");
     let rates: Vec<f64> = live(g).map(|r| r.work_rate()).collect();
     let cv = if rates.len() >= 2 {
         stats::cv(&rates)
     } else {
         None
     };
-    let bad = match cv {
-        Some(cv) if cv > limit => vec![format!(
+    let Some(cv) = cv else {
+        return not_applicable(
+            CheckKind::ThroughputCv,
+            g,
+            threshold,
+            format!(
+                "{} worker(s) of {} reported a rate: a CV needs at least 2 with a non-zero mean",
+                rates.len(),
+                g.name
+            ),
+        );
+    };
+    let bad = if cv > limit {
+        vec![format!(
             "{}: work-rate CV {cv:.3} exceeds {limit:.3} (mean {:.0} units/s over {} workers)",
             g.name,
             stats::mean(&rates).unwrap_or(0.0),
             rates.len()
-        )],
-        _ => vec![],
+        )]
+    } else {
+        vec![]
     };
     result(
         CheckKind::ThroughputCv,
         g,
         bad,
-        format!("{limit:.3}"),
-        cv.map_or("n/a (fewer than 2 workers)".into(), |c| format!("{c:.3}")),
+        threshold,
+        format!("{cv:.3}"),
     )
 }
 
 fn migration(g: &ReportGroup, limit: f64) -> CheckResult {
     let migrations: u64 = live(g).map(|r| r.migrations).sum();
     let iterations: u64 = live(g).map(|r| r.iterations).sum();
-    let ratio = migrations as f64 / iterations.max(1) as f64;
+    if iterations == 0 {
+        return not_applicable(
+            CheckKind::Migration,
+            g,
+            format!("{limit:.4}"),
+            format!("{}: no iterations recorded: no ratio to judge", g.name),
+        );
+    }
+    let ratio = migrations as f64 / iterations as f64;
     let bad = if ratio > limit {
         vec![format!(
             "{}: {migrations} migrations in {iterations} iterations = {ratio:.4} per iteration, limit {limit:.4}",
@@ -289,6 +357,9 @@ fn migration(g: &ReportGroup, limit: f64) -> CheckResult {
 
 fn isolation(g: &ReportGroup) -> CheckResult {
     let allowed = g.cpuset.clone().unwrap_or_default();
+    if let Some(na) = no_live_worker(CheckKind::Isolation, g, format!("only CPUs {allowed}")) {
+        return na;
+    }
     let bad: Vec<String> = live(g)
         .filter_map(|r| {
             let used: crate::cpuset::CpuSet = r.cpus_used.iter().map(|&c| c as usize).collect();
@@ -314,7 +385,7 @@ fn isolation(g: &ReportGroup) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::Checker;
+    use crate::check::{Checker, Thresholds};
 
     fn hog(index: usize, cpu_pct: u64, units: u64) -> WorkerReport {
         WorkerReport {
@@ -398,6 +469,84 @@ mod tests {
         assert!(!Checker::new(vec![ReportGroup::new("g", vec![])])
             .evaluate()
             .passed());
+    }
+
+    #[test]
+    fn one_worker_fairness_is_not_applicable_never_a_pass() {
+        let one = || vec![ReportGroup::new("cg_0", vec![hog(0, 50, 1 << 20)])];
+        let v = Checker::new(one()).evaluate();
+        let fair = v
+            .results
+            .iter()
+            .find(|r| r.kind == CheckKind::Fairness)
+            .unwrap();
+        assert_eq!(
+            fair.status,
+            CheckStatus::NotApplicable {
+                why: "1 worker(s) of cg_0 ran: a CPU-share spread needs at least 2".into()
+            }
+        );
+        assert!(!fair.is_passed());
+        assert_eq!(fair.measured, "n/a");
+        // Shown as such, and the defaults that did apply carry the verdict.
+        assert!(
+            v.to_string()
+                .contains("n/a  Fairness [cg_0]: n/a (limit 25 pp): not applicable: 1 worker(s)"),
+            "{v}"
+        );
+        assert!(v.passed(), "{v}");
+        let json = serde_json::to_string(fair).unwrap();
+        assert!(
+            json.contains(r#""status":{"state":"not_applicable","why":"1 worker(s) of cg_0 ran"#),
+            "{json}"
+        );
+        // Asked for explicitly, it fails and says it was not applicable.
+        let v = Checker::new(one()).max_spread_pct(10.0).evaluate();
+        assert!(!v.passed());
+        let f: Vec<_> = v.failures().collect();
+        assert_eq!(f.len(), 1, "{v}");
+        assert!(
+            f[0].message
+                .starts_with("asked for (limit 10 pp) but not applicable: 1 worker(s)"),
+            "{}",
+            f[0].message
+        );
+        // The broken case: two workers far apart still fail as before.
+        let two = ReportGroup::new("cg_0", vec![hog(0, 90, 1 << 20), hog(1, 10, 1 << 18)]);
+        assert!(Checker::new(vec![two])
+            .evaluate()
+            .failures()
+            .any(|r| r.kind == CheckKind::Fairness));
+    }
+
+    #[test]
+    fn one_rate_throughput_cv_is_asked_for_and_fails_as_not_applicable() {
+        let v = Checker::new(vec![ReportGroup::new("g", vec![hog(0, 50, 1000)])])
+            .max_throughput_cv(0.5)
+            .evaluate();
+        assert!(v
+            .failures()
+            .any(|r| r.kind == CheckKind::ThroughputCv
+                && r.message.contains("a CV needs at least 2")));
+    }
+
+    #[test]
+    fn only_not_applicable_checks_judge_nothing_and_fail() {
+        let t = Thresholds {
+            max_spread_pct: Some(25.0),
+            ..Thresholds::none()
+        };
+        let v = Checker::new(vec![ReportGroup::new("g", vec![hog(0, 50, 1000)])])
+            .with_thresholds(t)
+            .evaluate();
+        assert!(v.failures().next().is_none(), "{v}");
+        assert!(v.nothing_judged());
+        assert!(!v.passed());
+        let e = v.into_result().unwrap_err().to_string();
+        assert!(
+            e.starts_with("no check could judge anything: every check was not applicable\n  Fairness [g]: not applicable"),
+            "{e}"
+        );
     }
 
     #[test]

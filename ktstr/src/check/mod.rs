@@ -15,4 +15,4 @@ mod verdict;
 
 pub use checker::{Checker, ReportGroup};
 pub use thresholds::Thresholds;
-pub use verdict::{CheckFailed, CheckKind, CheckResult, Verdict};
+pub use verdict::{CheckFailed, CheckKind, CheckResult, CheckStatus, Verdict};

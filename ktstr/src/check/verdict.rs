@@ -29,6 +29,26 @@ pub enum CheckKind {
     Payload,
 }
 
+/// What one check concluded.
+///
+/// `NotApplicable` is neither a pass nor a failure: the check had nothing
+/// to compare (fairness over one worker, a CV over one rate, wake latency
+/// without samples). How it counts is [`Verdict::passed`]'s rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum CheckStatus {
+    /// The check compared something and it was within the limit.
+    Passed,
+    /// The check compared something and it was outside the limit (or a
+    /// check the test asked for had nothing to compare).
+    Failed,
+    /// The check had nothing to compare.
+    NotApplicable {
+        /// Why, e.g. "1 worker ran in cg_0: a spread needs at least 2".
+        why: String,
+    },
+}
+
 /// One evaluated check.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
@@ -36,35 +56,79 @@ pub struct CheckResult {
     pub kind: CheckKind,
     /// The group (cgroup or label) it looked at.
     pub group: String,
-    /// Whether it passed.
-    pub passed: bool,
+    /// Passed, failed or not applicable.
+    pub status: CheckStatus,
     /// The limit, in words ("25 pp", "2000 ms").
     pub threshold: String,
-    /// What was measured, in the same unit.
+    /// What was measured, in the same unit ("n/a" when not applicable).
     pub measured: String,
-    /// What it means, naming the worker, tid, CPU and time where it can.
+    /// What it means, naming the worker, tid, CPU and time where it can
+    /// (empty when it passed).
     pub message: String,
+}
+
+impl CheckResult {
+    /// Whether the check compared something and it was within the limit.
+    pub fn is_passed(&self) -> bool {
+        self.status == CheckStatus::Passed
+    }
+
+    /// Whether the check failed.
+    pub fn is_failed(&self) -> bool {
+        self.status == CheckStatus::Failed
+    }
+
+    /// Whether the check had nothing to compare.
+    pub fn is_not_applicable(&self) -> bool {
+        matches!(self.status, CheckStatus::NotApplicable { .. })
+    }
 }
 
 /// All results of one evaluation.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
-    /// Every result, passed or not, in evaluation order.
+    /// Every result, passed, failed or not applicable, in evaluation order.
     pub results: Vec<CheckResult>,
 }
 
 impl Verdict {
-    /// Whether every check passed.
+    /// Whether the verdict is a pass. The rule:
+    ///
+    /// - any failed result fails it;
+    /// - a not-applicable result is never counted as a pass: when every
+    ///   check other than worker health is not applicable, nothing was
+    ///   judged and the verdict fails;
+    /// - otherwise not-applicable results are shown (as `n/a`, and in the
+    ///   JSON record as `"state": "not_applicable"`) and do not fail it.
+    ///
+    /// A check the test *asked for* that is not applicable has already been
+    /// turned into a failure by [`Checker`](super::Checker) (see there).
     pub fn passed(&self) -> bool {
-        self.results.iter().all(|r| r.passed)
+        self.failures().next().is_none() && !self.nothing_judged()
+    }
+
+    /// Whether every check other than worker health was not applicable
+    /// (and there was at least one).
+    pub fn nothing_judged(&self) -> bool {
+        let mut judging = self
+            .results
+            .iter()
+            .filter(|r| r.kind != CheckKind::WorkerHealth)
+            .peekable();
+        judging.peek().is_some() && judging.all(CheckResult::is_not_applicable)
     }
 
     /// The failed results.
     pub fn failures(&self) -> impl Iterator<Item = &CheckResult> {
-        self.results.iter().filter(|r| !r.passed)
+        self.results.iter().filter(|r| r.is_failed())
     }
 
-    /// `Ok` when everything passed, else the failures as an error.
+    /// The results that had nothing to compare.
+    pub fn not_applicable(&self) -> impl Iterator<Item = &CheckResult> {
+        self.results.iter().filter(|r| r.is_not_applicable())
+    }
+
+    /// `Ok` when it [passed](Self::passed), else the verdict as an error.
     pub fn into_result(self) -> Result<Verdict, CheckFailed> {
         if self.passed() {
             Ok(self)
@@ -74,19 +138,33 @@ impl Verdict {
     }
 }
 
+/// `"Fairness [cg_0]"`: which check on which group.
+fn label(r: &CheckResult) -> String {
+    format!("{:?} [{}]", r.kind, r.group)
+}
+
 impl fmt::Display for Verdict {
-    /// One line per result: `PASS`/`FAIL`, the group, measured vs limit,
-    /// and for failures the message.
+    /// One line per result: `pass`/`FAIL`/`n/a`, the check and group,
+    /// measured vs limit, and for failures the message, for not-applicable
+    /// results why.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for r in &self.results {
-            let mark = if r.passed { "pass" } else { "FAIL" };
+            let mark = match &r.status {
+                CheckStatus::Passed => "pass",
+                CheckStatus::Failed => "FAIL",
+                CheckStatus::NotApplicable { .. } => "n/a ",
+            };
             write!(
                 f,
-                "  {mark} {:?} [{}]: {} (limit {})",
-                r.kind, r.group, r.measured, r.threshold
+                "  {mark} {}: {} (limit {})",
+                label(r),
+                r.measured,
+                r.threshold
             )?;
-            if !r.passed {
-                write!(f, ": {}", r.message)?;
+            match &r.status {
+                CheckStatus::Passed => {}
+                CheckStatus::Failed => write!(f, ": {}", r.message)?,
+                CheckStatus::NotApplicable { why } => write!(f, ": not applicable: {why}")?,
             }
             writeln!(f)?;
         }
@@ -98,16 +176,31 @@ impl fmt::Display for Verdict {
 /// harness can print every failure and record every result.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckFailed {
-    /// The verdict with at least one failure.
+    /// The verdict that did not pass.
     pub verdict: Verdict,
 }
 
 impl fmt::Display for CheckFailed {
+    /// `N check(s) failed:` and one line per failure (check, group,
+    /// message); or, when nothing was judged, every not-applicable check
+    /// with why.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.verdict.failures().count();
+        if n == 0 && self.verdict.nothing_judged() {
+            writeln!(
+                f,
+                "no check could judge anything: every check was not applicable"
+            )?;
+            for r in self.verdict.not_applicable() {
+                if let CheckStatus::NotApplicable { why } = &r.status {
+                    writeln!(f, "  {}: not applicable: {why}", label(r))?;
+                }
+            }
+            return Ok(());
+        }
         writeln!(f, "{n} check(s) failed:")?;
         for r in self.verdict.failures() {
-            writeln!(f, "  {}", r.message)?;
+            writeln!(f, "  {}: {}", label(r), r.message)?;
         }
         Ok(())
     }

@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use super::{Ctx, TestEntry, TestOutcome};
+use super::{Ctx, FailureKind, TestEntry, TestOutcome};
 use crate::scheduler::SchedulerRun;
 
 /// The environment variable that turns a test binary into a test child.
@@ -30,6 +30,7 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
         Err(e) => {
             return TestOutcome {
                 error: Some(format!("{:#}", anyhow::Error::new(e))),
+                failure: Some(FailureKind::Scheduler),
                 ..TestOutcome::default()
             }
         }
@@ -43,16 +44,22 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
     // the outcome is reported.
     drop(ctx);
     let checks_passed = verdicts.iter().all(|v| v.passed());
-    let (mut passed, mut error, panicked) = match result {
+    let (mut passed, mut error, panicked) = match &result {
         Ok(Ok(())) => (checks_passed, None, false),
         Ok(Err(e)) => (false, Some(format!("{e:#}")), false),
-        Err(p) => (false, Some(format!("panicked: {}", panic_text(&*p))), true),
+        Err(p) => (false, Some(format!("panicked: {}", panic_text(&**p))), true),
+    };
+    let mut failure = match &result {
+        Ok(Ok(())) => (!checks_passed).then_some(FailureKind::CheckFailed),
+        Ok(Err(e)) => Some(FailureKind::of_error(e)),
+        Err(_) => Some(FailureKind::Panicked),
     };
     // A scheduler that died or was ejected fails the test whatever the
     // body concluded: its verdicts were taken without it.
     if let Some(run) = scheduler.as_mut() {
         if let Err(e) = run.check_alive() {
             passed = false;
+            failure = Some(FailureKind::Scheduler);
             error = Some(match error {
                 Some(body) => format!("{e}\n(the body also failed: {body})"),
                 None => e.to_string(),
@@ -64,6 +71,7 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
         passed,
         error,
         panicked,
+        failure,
         verdicts,
         groups,
         body_ns,

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 
 use super::{CpusetLayout, TestEntry};
 use crate::cgroup::{CgroupDef, CgroupManager, CpusetSpec, Setup};
-use crate::check::{CheckFailed, Checker, ReportGroup, Thresholds, Verdict};
+use crate::check::{CheckFailed, CheckKind, Checker, ReportGroup, Thresholds, Verdict};
 use crate::topology::TestTopology;
 use crate::workload::{CloneMode, WorkType, WorkerReport, WorkloadConfig, WorkloadHandle};
 
@@ -34,6 +34,9 @@ pub struct Ctx {
     pub cgroups: usize,
     /// How their cpusets are laid out.
     pub cpusets: CpusetLayout,
+    /// The checks the attribute set explicitly (see `Checker`: an asked-for
+    /// check with nothing to compare fails).
+    asked: Vec<CheckKind>,
     recorded: RefCell<Recorded>,
     manager: OnceCell<CgroupManager>,
     topology: OnceCell<TestTopology>,
@@ -72,6 +75,7 @@ impl Ctx {
             thresholds: entry.thresholds.apply(Thresholds::default()),
             cgroups: w.cgroups,
             cpusets: w.cpusets,
+            asked: entry.thresholds.asked(),
             recorded: RefCell::default(),
             manager: OnceCell::new(),
             topology: OnceCell::new(),
@@ -191,7 +195,9 @@ impl Ctx {
     /// Checks over `reports` with this test's thresholds. Reports that
     /// `run_workload` recorded keep their groups (cgroups); others form one
     /// group. Errors when `reports` is empty: a check over nothing would
-    /// pass vacuously.
+    /// pass vacuously. A check that has nothing to compare in a group is
+    /// not applicable, never a pass; one the attribute or a builder method
+    /// asked for then fails (the rule is on [`Checker`]).
     pub fn check(&self, reports: &[WorkerReport]) -> anyhow::Result<CtxCheck<'_>> {
         anyhow::ensure!(
             !reports.is_empty(),
@@ -200,7 +206,9 @@ impl Ctx {
         let groups = self.regroup(reports);
         Ok(CtxCheck {
             ctx: self,
-            checker: Checker::new(groups).with_thresholds(self.thresholds.clone()),
+            checker: Checker::new(groups)
+                .with_thresholds(self.thresholds.clone())
+                .asking(self.asked.iter().copied()),
         })
     }
 
@@ -295,9 +303,16 @@ impl CtxCheck<'_> {
         }
     }
 
-    /// Evaluate, record the verdict, and fail if any check failed.
+    /// Evaluate, record the verdict, and fail unless it
+    /// [passed](Verdict::passed). A passing verdict is printed to the
+    /// test's output (each result `pass` or `n/a` with the reason; shown
+    /// with `--nocapture`); a failing one is printed once, by the harness,
+    /// from the error.
     pub fn done(self) -> anyhow::Result<()> {
         let verdict = self.checker.evaluate();
+        if verdict.passed() {
+            eprint!("ktstr: checks of {} passed:\n{verdict}", self.ctx.name);
+        }
         self.ctx
             .recorded
             .borrow_mut()

@@ -5,10 +5,10 @@
 
 use std::time::Duration;
 
-use crate::check::Thresholds;
+use crate::check::{CheckKind, Thresholds};
 use crate::workload::{CloneMode, WorkType};
 
-use super::Ctx;
+use super::{Ctx, ShouldFail};
 
 /// A test body: gets the test's context, returns `Ok` to pass.
 pub type TestFn = fn(&mut Ctx) -> anyhow::Result<()>;
@@ -91,6 +91,27 @@ impl ThresholdOverrides {
         max_throughput_cv: None,
     };
 
+    /// The checks these overrides set: a check the attribute asked for
+    /// that has nothing to compare fails (see [`Checker`](crate::check::Checker)).
+    pub fn asked(&self) -> Vec<CheckKind> {
+        let set = [
+            (self.not_starved.is_some(), CheckKind::Starvation),
+            (self.max_spread_pct.is_some(), CheckKind::Fairness),
+            (self.max_gap_ms.is_some(), CheckKind::Gap),
+            (
+                self.max_p99_wake_latency_us.is_some(),
+                CheckKind::WakeLatency,
+            ),
+            (self.min_work_rate.is_some(), CheckKind::WorkRate),
+            (self.max_migration_ratio.is_some(), CheckKind::Migration),
+            (self.max_throughput_cv.is_some(), CheckKind::ThroughputCv),
+        ];
+        set.into_iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, k)| k)
+            .collect()
+    }
+
     /// The defaults with these overrides applied.
     pub fn apply(&self, mut t: Thresholds) -> Thresholds {
         if let Some(v) = self.not_starved {
@@ -164,8 +185,9 @@ pub struct TestEntry {
     pub timeout: Option<Duration>,
     /// `Some(reason)` marks the test ignored (run with `--ignored`).
     pub ignore: Option<&'static str>,
-    /// The test passes only if its body (or its checks) fail.
-    pub should_fail: bool,
+    /// How the test is expected to end: [`ShouldFail::No`] (pass), a failed
+    /// check, or a failure with a given message.
+    pub should_fail: ShouldFail,
     /// What the machine must offer.
     pub requires: Requirements,
     /// A sched_ext scheduler to run the test under (a binary name or path
@@ -189,7 +211,7 @@ impl TestEntry {
         thresholds: ThresholdOverrides::NONE,
         timeout: None,
         ignore: None,
-        should_fail: false,
+        should_fail: ShouldFail::No,
         requires: Requirements::NONE,
         scheduler: None,
     };

@@ -22,6 +22,7 @@
 mod child;
 mod ctx;
 mod entry;
+mod expect;
 mod outcome;
 mod record;
 mod requirements;
@@ -31,5 +32,6 @@ mod teardown;
 
 pub use ctx::{Ctx, CtxCheck};
 pub use entry::{CpusetLayout, Requirements, TestEntry, TestFn, ThresholdOverrides, WorkloadSpec};
-pub use outcome::TestOutcome;
+pub use expect::ShouldFail;
+pub use outcome::{FailureKind, TestOutcome};
 pub use run::run_tests;

@@ -1,8 +1,47 @@
-//! [`TestOutcome`]: what a child sends back about the one test it ran.
+//! [`TestOutcome`]: what a child sends back about the one test it ran, and
+//! [`FailureKind`]: how its body failed.
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::{ReportGroup, Verdict};
+use crate::check::{CheckFailed, ReportGroup, Verdict};
+
+/// How a test failed in its child, for `should_fail` and the record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// A check failed: the body returned the [`CheckFailed`] of
+    /// `ctx.check(..)?...done()` (also through `.context(..)`), or returned
+    /// `Ok` after a recorded verdict failed.
+    CheckFailed,
+    /// The body returned another error (a spawn or cgroup setup that
+    /// failed, its own `bail!`).
+    Error,
+    /// The body panicked.
+    Panicked,
+    /// The test's scheduler could not start, died or was ejected.
+    Scheduler,
+}
+
+impl FailureKind {
+    /// The kind of an error a body returned.
+    pub fn of_error(e: &anyhow::Error) -> FailureKind {
+        if e.downcast_ref::<CheckFailed>().is_some() {
+            FailureKind::CheckFailed
+        } else {
+            FailureKind::Error
+        }
+    }
+
+    /// In words, for messages: "a failed check", "an error", ...
+    pub fn describe(self) -> &'static str {
+        match self {
+            FailureKind::CheckFailed => "a failed check",
+            FailureKind::Error => "an error returned by the body",
+            FailureKind::Panicked => "a panic",
+            FailureKind::Scheduler => "a scheduler failure",
+        }
+    }
+}
 
 /// The result record a test child writes to its result pipe.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -13,6 +52,9 @@ pub struct TestOutcome {
     pub error: Option<String>,
     /// Whether the body panicked.
     pub panicked: bool,
+    /// How the test failed (`None` when it passed).
+    #[serde(default)]
+    pub failure: Option<FailureKind>,
     /// Every verdict the body evaluated through `Ctx::check`.
     pub verdicts: Vec<Verdict>,
     /// The reports of every workload `Ctx::run_workload` ran, by group.

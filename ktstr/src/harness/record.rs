@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::supervise::Supervised;
 use super::TestEntry;
-use crate::check::ReportGroup;
+use crate::check::{CheckStatus, ReportGroup, Verdict};
 use crate::stats::Percentiles;
 
 /// The binary's name without cargo's `-<hash>` suffix.
@@ -95,20 +95,35 @@ pub(crate) fn stats_block(groups: &[ReportGroup]) -> String {
     s
 }
 
-/// The message shown for a failed test.
+/// The failed and not-applicable checks of `verdicts` that `reason` does
+/// not already say, one line each: a failed check's text is printed once
+/// (the body's error usually is the `CheckFailed` that lists them).
+pub(crate) fn check_lines(reason: &str, verdicts: &[Verdict]) -> String {
+    let mut s = String::new();
+    for r in verdicts.iter().flat_map(|v| &v.results) {
+        let (what, text) = match &r.status {
+            CheckStatus::Passed => continue,
+            CheckStatus::Failed => ("failed", &r.message),
+            CheckStatus::NotApplicable { why } => ("not applicable", why),
+        };
+        if !reason.contains(text.as_str()) {
+            let _ = writeln!(s, "  check {:?} [{}] {what}: {text}", r.kind, r.group);
+        }
+    }
+    s
+}
+
+/// The message shown for a failed test: the reason, the checks it does not
+/// already list, stats, captured output and the rerun line.
 pub(crate) fn failure_message(
     name: &str,
     reason: &str,
     sup: &Supervised,
     nocapture: bool,
 ) -> String {
-    let mut s = format!("{reason}\n");
+    let mut s = format!("{}\n", reason.trim_end());
     if let Ok(o) = &sup.outcome {
-        for v in &o.verdicts {
-            for f in v.failures() {
-                let _ = writeln!(s, "  check {:?} failed: {}", f.kind, f.message);
-            }
-        }
+        s.push_str(&check_lines(reason, &o.verdicts));
         if !o.groups.is_empty() {
             let _ = write!(s, "\n--- stats ---\n{}", stats_block(&o.groups));
         }
@@ -151,7 +166,7 @@ struct Config<'a> {
     cpusets: super::CpusetLayout,
     thresholds: &'a super::ThresholdOverrides,
     requires: super::Requirements,
-    should_fail: bool,
+    should_fail: super::ShouldFail,
     scheduler: Option<&'a str>,
 }
 
@@ -219,5 +234,41 @@ pub(crate) fn write_record(
             eprintln!("ktstr: could not write the record {}: {e}", path.display());
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{CheckFailed, Checker};
+    use crate::workload::WorkerReport;
+
+    fn hog(index: usize, cpu_pct: u64) -> WorkerReport {
+        WorkerReport {
+            index,
+            tid: 100 + index as i32,
+            work_units: 1000,
+            iterations: 10,
+            wall_time_ns: 2_000_000_000,
+            cpu_time_ns: 20_000_000 * cpu_pct,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_failed_check_is_printed_once() {
+        let unfair = ReportGroup::new("cg_0", vec![hog(0, 95), hog(1, 5)]);
+        let single = ReportGroup::new("cg_1", vec![hog(2, 50)]);
+        let verdict = Checker::new(vec![unfair, single]).evaluate();
+        let reason = CheckFailed {
+            verdict: verdict.clone(),
+        }
+        .to_string();
+        let text = format!("{reason}{}", check_lines(&reason, &[verdict]));
+        assert_eq!(text.matches("CPU shares 90 pp apart").count(), 1, "{text}");
+        assert!(
+            text.contains("check Fairness [cg_1] not applicable: 1 worker(s) of cg_1 ran"),
+            "{text}"
+        );
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use libtest_mimic::{Arguments, Completion, Failed, FormatSetting, Trial};
 
 use super::child::{run_child, ENV_TEST};
+use super::expect::judge_outcome;
 use super::record::{failure_message, write_record};
 use super::requirements::unmet;
 use super::supervise::{supervise, Options};
@@ -53,18 +54,7 @@ fn judge(entry: &TestEntry, nocapture: bool) -> Result<(), Failed> {
     if let Some(sig) = sup.interrupted {
         exit_interrupted(&name, sig);
     }
-    let verdict: Result<(), String> = match &sup.outcome {
-        Err(why) => Err(why.clone()),
-        Ok(o) if entry.should_fail => {
-            if o.passed {
-                Err("expected the test to fail (should_fail) but it passed".into())
-            } else {
-                Ok(())
-            }
-        }
-        Ok(o) if !o.passed => Err(o.error.clone().unwrap_or_else(|| "a check failed".into())),
-        Ok(_) => Ok(()),
-    };
+    let verdict = judge_outcome(entry.should_fail, &sup.outcome);
     // A test process that did not end by itself may have left cgroups:
     // its RAII cleanup never ran. Remove them now, not at the next run.
     let mut sup = sup;

@@ -9,4 +9,5 @@ mod cleanup;
 mod common;
 mod manager;
 mod placement;
+mod rt;
 mod setup;

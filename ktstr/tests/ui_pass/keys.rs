@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use ktstr::harness::{
-    CpusetLayout, Ctx, Requirements, TestEntry, ThresholdOverrides, WorkloadSpec,
+    CpusetLayout, Ctx, Requirements, ShouldFail, TestEntry, ThresholdOverrides, WorkloadSpec,
 };
 use ktstr::workload::{CloneMode, WorkType};
 
@@ -40,6 +40,16 @@ fn everything(_ctx: &mut Ctx) -> anyhow::Result<()> {
 
 #[ktstr::test(work_type = cache_pressure(), ignore, cgroups = 3, cpusets = LlcAligned)]
 fn constructor(_: &mut Ctx) -> anyhow::Result<()> {
+    Ok(())
+}
+
+#[ktstr::test(should_fail = "stalled")]
+fn expects_text(_: &mut Ctx) -> anyhow::Result<()> {
+    Ok(())
+}
+
+#[ktstr::test(should_fail = true)]
+fn expects_check(_: &mut Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
@@ -88,6 +98,8 @@ fn main() {
         [
             "constructor",
             "everything",
+            "expects_check",
+            "expects_text",
             "in_module",
             "own_constructor",
             "plain",
@@ -110,7 +122,7 @@ fn main() {
             plain.should_fail,
             plain.scheduler
         ),
-        (None, None, false, None)
+        (None, None, ShouldFail::No, None)
     );
     let mut ctx = Ctx::new(plain);
     (plain.func)(&mut ctx).expect("plain's body");
@@ -148,7 +160,12 @@ fn main() {
     );
     assert_eq!(e.timeout, Some(Duration::from_secs(60)));
     assert_eq!(e.ignore, Some("slow"));
-    assert!(e.should_fail);
+    assert_eq!(e.should_fail, ShouldFail::Check);
+    assert_eq!(entries["expects_check"].should_fail, ShouldFail::Check);
+    assert_eq!(
+        entries["expects_text"].should_fail,
+        ShouldFail::WithMessage("stalled")
+    );
     assert_eq!(
         e.requires,
         Requirements {
@@ -175,7 +192,7 @@ fn main() {
     let q = entries["qualified"];
     assert!(matches!((q.workload.work_type)(), WorkType::Mixed));
     assert_eq!(q.workload.clone_mode, CloneMode::Fork);
-    assert!(!q.should_fail);
+    assert_eq!(q.should_fail, ShouldFail::No);
 
     let o = entries["own_constructor"];
     assert!(matches!(

@@ -98,11 +98,6 @@ pub(super) const NOISE_NOTE: &str =
      CPUs at the same time): compare medians, expect outliers, and do not read small \
      differences as real";
 
-/// What the design records of the older upstream engine, for comparison.
-const UPSTREAM: &str = "upstream 0.4.x on this machine (DESIGN.md): spawn 150-190 us/worker, \
-     start of 512 workers up to 970 ms, 13-26 % of reports lost at 128-512 workers \
-     stopped 200 ms after start";
-
 /// Run `ktstr bench`.
 pub(crate) fn main(args: BenchArgs) -> Result<(), Failure> {
     if let Some(BenchCommand::Peers(mut peers)) = args.command {
@@ -154,7 +149,6 @@ pub(crate) fn main(args: BenchArgs) -> Result<(), Failure> {
             "\n1. Engine lifecycle: SpinWait workers, median (min-max) over {repeat} repeat(s)"
         );
         lifecycle::print(&lifecycle, &life);
-        println!("  {UPSTREAM}");
     }
 
     let overhead = overhead::run(&over, |round| {
