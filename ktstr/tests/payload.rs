@@ -24,7 +24,12 @@ fn stress_ng_metrics_are_read_and_checked() {
     let p = Payload::stress_ng(["--cpu", "1", "--timeout", "1s"]);
     let Some(()) = have(&p) else { return };
     let report = p.start().unwrap().wait(Duration::from_secs(30));
-    assert_eq!(report.exit, PayloadExit::Exited(0), "{}", report.output_tail);
+    assert_eq!(
+        report.exit,
+        PayloadExit::Exited(0),
+        "{}",
+        report.output_tail
+    );
     let ops = report.metric("cpu.bogo_ops_per_s").expect("cpu metrics");
     assert!(ops > 0.0);
     let v = report.check().min("cpu.bogo_ops_per_s", 1.0).done();
@@ -46,8 +51,16 @@ fn a_stopped_stress_ng_still_reports_its_metrics() {
     let report = run.stop();
     assert!(report.stopped);
     assert!(report.elapsed_ms < 10_000, "{}", report.elapsed_ms);
-    assert!(report.ended_cleanly(), "{:?}\n{}", report.exit, report.output_tail);
-    assert!(report.metric("cpu.bogo_ops").is_some_and(|v| v > 0.0), "{report:?}");
+    assert!(
+        report.ended_cleanly(),
+        "{:?}\n{}",
+        report.exit,
+        report.output_tail
+    );
+    assert!(
+        report.metric("cpu.bogo_ops").is_some_and(|v| v > 0.0),
+        "{report:?}"
+    );
 }
 
 #[test]
@@ -68,7 +81,10 @@ fn a_failing_payload_fails_its_checks_with_its_last_lines() {
     let v = report.check().done();
     assert!(!v.passed());
     let text = v.to_string();
-    assert!(text.contains("no-such-stressor-option"), "the tool's own words are shown:\n{text}");
+    assert!(
+        text.contains("no-such-stressor-option"),
+        "the tool's own words are shown:\n{text}"
+    );
     // Output that does not parse is its own failure.
     assert!(report.parse_error.is_some());
 }
@@ -112,8 +128,9 @@ fn a_payload_runs_in_its_cgroup_from_its_first_instruction() {
         report.output_tail
     );
     // A placement that fails stops it before it ran.
-    let e = p
-        .start_placed(|_| Err("deliberate".into()))
-        .unwrap_err();
-    assert!(e.to_string().contains("placing it failed: deliberate"), "{e}");
+    let e = p.start_placed(|_| Err("deliberate".into())).unwrap_err();
+    assert!(
+        e.to_string().contains("placing it failed: deliberate"),
+        "{e}"
+    );
 }

@@ -134,7 +134,8 @@ impl Checker {
             CheckKind::WakeLatency
             | CheckKind::WorkRate
             | CheckKind::ThroughputCv
-            | CheckKind::Migration => true,
+            | CheckKind::Migration
+            | CheckKind::Payload => true,
             CheckKind::Starvation
             | CheckKind::Fairness
             | CheckKind::Gap

@@ -1,7 +1,7 @@
 //! [`PayloadCheck`]: checks over a [`PayloadReport`] — it ended cleanly,
 //! its output was readable, and its metrics are within limits.
 
-use crate::check::{CheckKind, CheckResult, Verdict};
+use crate::check::{CheckKind, CheckResult, CheckStatus, Verdict};
 
 use super::report::PayloadReport;
 
@@ -41,16 +41,19 @@ impl<'a> PayloadCheck<'a> {
         let r = self.report;
         let group = r.command.clone();
         let tail = || format!("; its last output:\n{}", r.output_tail);
-        let result = |passed: bool, threshold: String, measured: String, message: String| {
-            CheckResult {
+        let result =
+            |passed: bool, threshold: String, measured: String, message: String| CheckResult {
                 kind: CheckKind::Payload,
                 group: group.clone(),
-                passed,
+                status: if passed {
+                    CheckStatus::Passed
+                } else {
+                    CheckStatus::Failed
+                },
                 threshold,
                 measured,
                 message,
-            }
-        };
+            };
         let mut results = vec![result(
             r.ended_cleanly(),
             "exit 0 (or stopped by ktstr)".into(),
@@ -82,7 +85,7 @@ impl<'a> PayloadCheck<'a> {
                     ),
                 ),
                 Some(v) => {
-                    let ok = lo.is_none_or(|l| v >= l) && hi.is_none_or(|h| v <= h);
+                    let ok = lo.map_or(true, |l| v >= l) && hi.map_or(true, |h| v <= h);
                     (
                         ok,
                         format!("{v}"),

@@ -69,7 +69,10 @@ impl Payload {
     /// [`PayloadRun::stop`] (stress-ng prints its metrics on SIGINT too).
     pub fn stress_ng<I: IntoIterator<Item = S>, S: AsRef<str>>(args: I) -> Payload {
         let mut args = strings(args);
-        if !args.iter().any(|a| a == "--metrics-brief" || a == "--metrics") {
+        if !args
+            .iter()
+            .any(|a| a == "--metrics-brief" || a == "--metrics")
+        {
             args.push("--metrics-brief".into());
         }
         Payload {
@@ -189,7 +192,10 @@ mod tests {
             Payload::perf_bench_sched(["pipe"]).command_line(),
             "perf bench sched pipe"
         );
-        assert_eq!(Payload::hackbench(["-g", "1"]).debian_package(), Some("rt-tests"));
+        assert_eq!(
+            Payload::hackbench(["-g", "1"]).debian_package(),
+            Some("rt-tests")
+        );
         let e = Payload::command("ktstr-no-such-program", ["x"])
             .locate()
             .unwrap_err();

@@ -2,16 +2,15 @@
 //! its output captured, placed (in cgroups) before its program runs.
 
 use std::io::{Read, Seek};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{killpg, Signal};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
 use super::report::{PayloadExit, PayloadReport};
 use super::{parse, Payload, PayloadError, PayloadKind};
-use crate::sys::process::{anonymous_file, gate};
+use crate::sys::process::{anonymous_file, spawn_gated};
 
 /// How long a stopped payload has to print its results and exit after
 /// SIGINT before it is SIGKILLed.
@@ -23,9 +22,12 @@ const TAIL_LINES: usize = 40;
 #[derive(Debug)]
 pub struct PayloadRun {
     payload: Payload,
-    child: Option<Child>,
+    /// The payload's pid while it is unreaped.
+    child: Option<Pid>,
     log: std::fs::File,
     started: Instant,
+    /// Its exit, once seen.
+    ended: Option<WaitStatus>,
 }
 
 impl Payload {
@@ -45,27 +47,26 @@ impl Payload {
             command: self.command_line(),
             why,
         };
-        let log = anonymous_file().map_err(|e| fail(format!("no temp file for its output: {e}")))?;
-        let out = log.try_clone().map_err(|e| fail(e.to_string()))?;
-        let err = log.try_clone().map_err(|e| fail(e.to_string()))?;
-        let mut cmd = Command::new(&path);
-        cmd.args(&self.args)
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .process_group(0);
-        let gate = gate(&mut cmd).map_err(|e| fail(e.to_string()))?;
-        let child = cmd.spawn().map_err(|e| fail(e.to_string()))?;
+        let log =
+            anonymous_file().map_err(|e| fail(format!("no temp file for its output: {e}")))?;
+        let gate = spawn_gated(&path, &self.args, &log, &log).map_err(|e| fail(e.to_string()))?;
+        let pid = gate.pid();
         let mut run = PayloadRun {
             payload: self.clone(),
-            child: Some(child),
+            child: Some(pid),
             log,
             started: Instant::now(),
+            ended: None,
         };
-        if let Err(why) = place(run.pid()) {
+        if let Err(why) = place(pid.as_raw()) {
+            drop(gate);
+            run.child = None;
             return Err(fail(format!("placing it failed: {why}")));
         }
-        gate.release().map_err(|e| fail(format!("cannot release it: {e}")))?;
+        if let Err(e) = gate.release() {
+            run.kill();
+            return Err(fail(format!("cannot run {}: {e}", path.display())));
+        }
         run.started = Instant::now();
         Ok(run)
     }
@@ -74,14 +75,17 @@ impl Payload {
 impl PayloadRun {
     /// Its process id (and process group).
     pub fn pid(&self) -> i32 {
-        self.child.as_ref().map_or(0, |c| c.id() as i32)
+        self.child.map_or(0, Pid::as_raw)
     }
 
-    /// Whether it is still running.
+    /// Whether it is still running. (Once it is seen ended, its exit is
+    /// kept for the report.)
     pub fn is_running(&mut self) -> bool {
-        self.child
-            .as_mut()
-            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+        if self.ended.is_some() {
+            return false;
+        }
+        self.ended = self.try_status();
+        self.ended.is_none()
     }
 
     /// Wait for it to end by itself, up to `timeout`; past that it is
@@ -130,17 +134,25 @@ impl PayloadRun {
         )
     }
 
-    fn try_status(&mut self) -> Option<ExitStatus> {
-        self.child.as_mut()?.try_wait().ok().flatten()
+    fn try_status(&mut self) -> Option<WaitStatus> {
+        if let Some(s) = self.ended {
+            return Some(s);
+        }
+        match waitpid(self.child?, Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::StillAlive) => None,
+            Ok(s) => {
+                self.ended = Some(s);
+                Some(s)
+            }
+            Err(_) => None,
+        }
     }
 
-    fn exit_of(s: ExitStatus, requested: bool) -> PayloadExit {
-        match (s.code(), s.signal()) {
-            (Some(c), _) => PayloadExit::Exited(c),
-            (None, Some(sig)) => PayloadExit::Signaled {
-                signal: Signal::try_from(sig)
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_else(|_| format!("signal {sig}")),
+    fn exit_of(s: WaitStatus, requested: bool) -> PayloadExit {
+        match s {
+            WaitStatus::Exited(_, c) => PayloadExit::Exited(c),
+            WaitStatus::Signaled(_, sig, _) => PayloadExit::Signaled {
+                signal: sig.as_str().to_string(),
                 requested,
             },
             _ => PayloadExit::Exited(-1),
@@ -148,19 +160,22 @@ impl PayloadRun {
     }
 
     fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = killpg(Pid::from_raw(c.id() as i32), Signal::SIGKILL);
-            let _ = c.wait();
+        if let Some(pid) = self.child.take() {
+            let _ = killpg(pid, Signal::SIGKILL);
+            if self.ended.is_none() {
+                let _ = waitpid(pid, None);
+            }
         }
     }
 
     fn report(mut self, exit: PayloadExit, stopped: bool) -> PayloadReport {
         // The group may hold the tool's own workers: none may outlive it.
-        let pid = self.pid();
-        if pid > 0 {
-            let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+        if let Some(pid) = self.child.take() {
+            let _ = killpg(pid, Signal::SIGKILL);
+            if self.ended.is_none() {
+                let _ = waitpid(pid, None);
+            }
         }
-        self.child = None;
         let mut text = String::new();
         let _ = self.log.seek(std::io::SeekFrom::Start(0));
         let _ = self.log.read_to_string(&mut text);

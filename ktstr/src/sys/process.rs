@@ -55,58 +55,122 @@ pub(crate) fn kill_all(pids: &[i32]) {
     }
 }
 
-/// Holds a spawned child before `exec` until [`Gate::release`], so the
+/// A child forked and held before `exec` until [`Gate::release`], so the
 /// caller can place it (in cgroups, say) before it runs a single
-/// instruction of its program. The child dies with the spawning thread
-/// (SIGKILL) and never runs if the gate is dropped unreleased.
+/// instruction of its program. It leads its own process group, dies with
+/// the spawning thread (SIGKILL), and exits without running anything if
+/// the gate is dropped unreleased.
 #[derive(Debug)]
 pub(crate) struct Gate {
+    pid: Pid,
     release: Option<std::os::fd::OwnedFd>,
+    exec_error: Option<std::os::fd::OwnedFd>,
 }
 
-/// Arm `cmd` with a [`Gate`]; spawn it, place the child, then release it.
-pub(crate) fn gate(cmd: &mut Command) -> std::io::Result<Gate> {
+/// Fork a child that will run `program` with `args` (argv[0] is the
+/// program) and stdout/stderr on `out`/`err`, held at a [`Gate`].
+pub(crate) fn spawn_gated(
+    program: &std::path::Path,
+    args: &[String],
+    out: &std::fs::File,
+    err: &std::fs::File,
+) -> std::io::Result<Gate> {
+    use std::ffi::CString;
     use std::os::fd::AsRawFd;
-    let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-    let (rfd, wfd) = (r.as_raw_fd(), w.as_raw_fd());
+    use std::os::unix::ffi::OsStrExt;
+    let cstr =
+        |b: &[u8]| CString::new(b).map_err(|_| std::io::Error::other("a NUL byte in the command"));
+    // Everything the child touches is allocated before fork.
+    let path = cstr(program.as_os_str().as_bytes())?;
+    let mut argv_owned = vec![path.clone()];
+    for a in args {
+        argv_owned.push(cstr(a.as_bytes())?);
+    }
+    let mut argv: Vec<*const libc::c_char> = argv_owned.iter().map(|c| c.as_ptr()).collect();
+    argv.push(std::ptr::null());
+    let devnull = std::fs::File::open("/dev/null")?;
+    let (gate_r, gate_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    let (err_r, err_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
     let parent = nix::unistd::getpid();
-    // SAFETY: between fork and exec the closure only calls prctl, getppid,
-    // close and read (async-signal-safe) on descriptors this process owns;
-    // `r` is moved into the closure so it stays open until exec closes it.
-    unsafe {
-        cmd.pre_exec(move || {
-            let _keep = &r;
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) != 0 {
-                return Err(std::io::Error::last_os_error());
+    let (fd_in, fd_out, fd_err) = (devnull.as_raw_fd(), out.as_raw_fd(), err.as_raw_fd());
+    let (gr, gw, ew) = (gate_r.as_raw_fd(), gate_w.as_raw_fd(), err_w.as_raw_fd());
+    // SAFETY: the child calls only async-signal-safe functions (prctl,
+    // getppid, setpgid, close, read, dup2, signal, sigprocmask, execv,
+    // write, _exit) on memory allocated before the fork, and never returns.
+    match unsafe { nix::unistd::fork() }? {
+        nix::unistd::ForkResult::Child => unsafe {
+            let fail = |code: i32| -> ! {
+                let e = *libc::__errno_location();
+                libc::write(ew, (&e as *const i32).cast(), 4);
+                libc::_exit(code)
+            };
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) != 0
+                || libc::getppid() != parent.as_raw()
+            {
+                libc::_exit(127);
             }
-            if libc::getppid() != parent.as_raw() {
-                return Err(std::io::Error::other("the spawning process is gone"));
-            }
-            libc::close(wfd);
+            libc::setpgid(0, 0);
+            libc::close(gw);
             let mut byte = 0u8;
             loop {
-                let n = libc::read(rfd, (&mut byte as *mut u8).cast(), 1);
+                let n = libc::read(gr, (&mut byte as *mut u8).cast(), 1);
                 if n == 1 {
-                    return Ok(());
+                    break;
                 }
-                if n == 0 {
-                    return Err(std::io::Error::other("not released: the spawner gave up"));
-                }
-                if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-                    return Err(std::io::Error::last_os_error());
+                if n == 0 || *libc::__errno_location() != libc::EINTR {
+                    libc::_exit(127);
                 }
             }
-        });
+            if libc::dup2(fd_in, 0) < 0 || libc::dup2(fd_out, 1) < 0 || libc::dup2(fd_err, 2) < 0 {
+                fail(127);
+            }
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+            let mut none: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut none);
+            libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+            libc::execv(argv[0], argv.as_ptr());
+            fail(127)
+        },
+        nix::unistd::ForkResult::Parent { child } => {
+            // Also from this side, so a killpg right away finds the group.
+            let _ = nix::unistd::setpgid(child, child);
+            drop((gate_r, err_w, devnull));
+            Ok(Gate {
+                pid: child,
+                release: Some(gate_w),
+                exec_error: Some(err_r),
+            })
+        }
     }
-    Ok(Gate { release: Some(w) })
 }
 
 impl Gate {
-    /// Let the child exec its program.
+    /// The held child's pid (and process group).
+    pub(crate) fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// Let the child exec its program; an error when the exec failed.
     pub(crate) fn release(mut self) -> std::io::Result<()> {
-        use std::io::Write;
+        use std::io::{Read, Write};
         let w = self.release.take().expect("released once");
-        std::fs::File::from(w).write_all(&[1])
+        std::fs::File::from(w).write_all(&[1])?;
+        let mut errno = [0u8; 4];
+        let mut r = std::fs::File::from(self.exec_error.take().expect("read once"));
+        match r.read(&mut errno)? {
+            4 => Err(std::io::Error::from_raw_os_error(i32::from_ne_bytes(errno))),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        if self.release.is_some() {
+            // Never released: the child exits at the closed gate; reap it.
+            self.release = None;
+            let _ = nix::sys::wait::waitpid(self.pid, None);
+        }
     }
 }
 
