@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use super::{Ctx, TestEntry, TestOutcome};
+use super::{Ctx, Skipped, TestEntry, TestOutcome};
 use crate::scheduler::SchedulerRun;
 
 /// The environment variable that turns a test binary into a test child.
@@ -25,7 +25,12 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// Run `entry` in this process and produce its outcome.
 pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
-    let mut scheduler = match entry.scheduler.map(SchedulerRun::start).transpose() {
+    let scheduler = match entry
+        .scheduler
+        .as_ref()
+        .map(SchedulerRun::start)
+        .transpose()
+    {
         Ok(s) => s,
         Err(e) => {
             return TestOutcome {
@@ -34,32 +39,47 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
             }
         }
     };
+    if let (Some(run), Some(s)) = (&scheduler, &entry.scheduler) {
+        eprintln!(
+            "ktstr: scheduler \"{s}\" attached in {:.2} s (ops {:?})",
+            run.attached_after().as_secs_f64(),
+            run.ops().unwrap_or("?")
+        );
+    }
     let mut ctx = Ctx::new(entry);
     let t = Instant::now();
     let result = catch_unwind(AssertUnwindSafe(|| (entry.func)(&mut ctx)));
     let body_ns = t.elapsed().as_nanos() as u64;
     let (groups, verdicts) = ctx.take_record();
+    // A body that skipped itself and then ended with that skip (or Ok).
+    let mut skipped = ctx.take_skip().filter(|_| match &result {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => e.downcast_ref::<Skipped>().is_some(),
+        Err(_) => false,
+    });
     // Dropping the context tears down whatever it set up (cgroups) before
     // the outcome is reported.
     drop(ctx);
     let checks_passed = verdicts.iter().all(|v| v.passed());
     let (mut passed, mut error, panicked) = match result {
+        _ if skipped.is_some() => (false, None, false),
         Ok(Ok(())) => (checks_passed, None, false),
         Ok(Err(e)) => (false, Some(format!("{e:#}")), false),
         Err(p) => (false, Some(format!("panicked: {}", panic_text(&*p))), true),
     };
     // A scheduler that died or was ejected fails the test whatever the
     // body concluded: its verdicts were taken without it.
-    if let Some(run) = scheduler.as_mut() {
-        if let Err(e) = run.check_alive() {
+    // Stopping it also checks the kernel fell back to its default.
+    if let Some(run) = scheduler {
+        if let Err(e) = run.stop() {
             passed = false;
+            skipped = None;
             error = Some(match error {
                 Some(body) => format!("{e}\n(the body also failed: {body})"),
                 None => e.to_string(),
             });
         }
     }
-    drop(scheduler);
     TestOutcome {
         passed,
         error,
@@ -67,6 +87,7 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
         verdicts,
         groups,
         body_ns,
+        skipped,
     }
 }
 

@@ -43,7 +43,14 @@ pub struct Ctx {
 struct Recorded {
     groups: Vec<ReportGroup>,
     verdicts: Vec<Verdict>,
+    skipped: Option<String>,
 }
+
+/// The error [`Ctx::skip`] returns: the harness reports the test ignored
+/// with the reason.
+#[derive(Debug, thiserror::Error)]
+#[error("skipped: {0}")]
+pub struct Skipped(pub String);
 
 impl std::fmt::Debug for Ctx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -235,6 +242,23 @@ impl Ctx {
             out.push(ReportGroup::new("workload", rest));
         }
         out
+    }
+
+    /// Skip this test at run time: it is reported ignored with `reason`,
+    /// never passed. Returns the error to end the body with:
+    /// `return ctx.skip("needs two LLCs");` or `ctx.skip("...")?;`.
+    ///
+    /// A body that skips and then fails some other way (another error, a
+    /// panic, a scheduler that died) fails.
+    pub fn skip(&self, reason: impl Into<String>) -> anyhow::Result<()> {
+        let reason = reason.into();
+        self.recorded.borrow_mut().skipped = Some(reason.clone());
+        Err(anyhow::Error::new(Skipped(reason)))
+    }
+
+    /// The reason given to [`Ctx::skip`], if the body skipped.
+    pub(crate) fn take_skip(&self) -> Option<String> {
+        self.recorded.borrow_mut().skipped.take()
     }
 
     /// Everything recorded so far: (groups, verdicts).

@@ -28,7 +28,8 @@ mod requirements;
 mod run;
 mod supervise;
 
-pub use ctx::{Ctx, CtxCheck};
+pub use ctx::{Ctx, CtxCheck, Skipped};
 pub use entry::{CpusetLayout, Requirements, TestEntry, TestFn, ThresholdOverrides, WorkloadSpec};
 pub use outcome::TestOutcome;
 pub use run::run_tests;
+pub(crate) use run::timeout_scale;

@@ -19,4 +19,8 @@ pub struct TestOutcome {
     pub groups: Vec<ReportGroup>,
     /// How long the body ran, in ns.
     pub body_ns: u64,
+    /// The body skipped itself (`Ctx::skip`) with this reason: the test is
+    /// reported ignored, neither passed nor failed.
+    #[serde(default)]
+    pub skipped: Option<String>,
 }
