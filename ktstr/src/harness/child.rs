@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use super::{Ctx, Skipped, TestEntry, TestOutcome};
+use super::{Ctx, SchedulerOutcome, Skipped, TestEntry, TestOutcome};
 use crate::scheduler::SchedulerRun;
 
 /// The environment variable that turns a test binary into a test child.
@@ -70,8 +70,21 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
     // A scheduler that died or was ejected fails the test whatever the
     // body concluded: its verdicts were taken without it.
     // Stopping it also checks the kernel fell back to its default.
-    if let Some(run) = scheduler {
-        if let Err(e) = run.stop() {
+    let mut sched_outcome = None;
+    if let (Some(run), Some(s)) = (scheduler, &entry.scheduler) {
+        let mut o = SchedulerOutcome {
+            command: s.to_string(),
+            ops: run.ops().map(String::from),
+            attach_ns: run.attached_after().as_nanos() as u64,
+            ..SchedulerOutcome::default()
+        };
+        let stopped = run.stop();
+        if let Ok(st) = &stopped {
+            o.exit_ns = Some(st.exit_after.as_nanos() as u64);
+            o.killed = st.killed;
+        }
+        sched_outcome = Some(o);
+        if let Err(e) = stopped {
             passed = false;
             skipped = None;
             error = Some(match error {
@@ -88,6 +101,7 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
         groups,
         body_ns,
         skipped,
+        scheduler: sched_outcome,
     }
 }
 
@@ -117,4 +131,63 @@ pub(crate) fn run_child(name: &str) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::{SchedExtSysfs, Scheduler};
+
+    fn skips(ctx: &mut Ctx) -> anyhow::Result<()> {
+        ctx.skip("nothing to test here")?;
+        anyhow::bail!("ran on after skip")
+    }
+
+    fn skips_then_swallows(ctx: &mut Ctx) -> anyhow::Result<()> {
+        let _ = ctx.skip("swallowed");
+        Ok(())
+    }
+
+    fn skips_then_fails(ctx: &mut Ctx) -> anyhow::Result<()> {
+        let _ = ctx.skip("not really");
+        anyhow::bail!("a real failure")
+    }
+
+    fn entry(func: super::super::TestFn) -> TestEntry {
+        TestEntry {
+            name: "t",
+            func,
+            ..TestEntry::DEFAULT
+        }
+    }
+
+    #[test]
+    fn a_skip_is_neither_passed_nor_failed_unless_the_body_fails_otherwise() {
+        let o = run_entry(&entry(skips));
+        assert_eq!(o.skipped.as_deref(), Some("nothing to test here"));
+        assert!(!o.passed && o.error.is_none(), "{o:?}");
+        let o = run_entry(&entry(skips_then_swallows));
+        assert_eq!(o.skipped.as_deref(), Some("swallowed"));
+        let o = run_entry(&entry(skips_then_fails));
+        assert_eq!(o.skipped, None);
+        assert!(!o.passed && o.error.unwrap().contains("a real failure"));
+    }
+
+    #[test]
+    fn a_scheduler_that_cannot_start_fails_the_test_before_its_body() {
+        fn body(_: &mut Ctx) -> anyhow::Result<()> {
+            panic!("the body ran without its scheduler")
+        }
+        let mut e = entry(body);
+        e.scheduler = Some(Scheduler::new("/bin/true"));
+        let o = run_entry(&e);
+        assert!(!o.passed && !o.panicked, "{o:?}");
+        let err = o.error.unwrap();
+        if SchedExtSysfs::default().present() {
+            // /bin/true exits before attaching.
+            assert!(err.contains("before attaching"), "{err}");
+        } else {
+            assert!(err.contains("needs sched_ext"), "{err}");
+        }
+    }
 }

@@ -30,6 +30,6 @@ mod supervise;
 
 pub use ctx::{Ctx, CtxCheck, Skipped};
 pub use entry::{CpusetLayout, Requirements, TestEntry, TestFn, ThresholdOverrides, WorkloadSpec};
-pub use outcome::TestOutcome;
+pub use outcome::{SchedulerOutcome, TestOutcome};
 pub use run::run_tests;
 pub(crate) use run::timeout_scale;

@@ -80,6 +80,19 @@ impl Scheduler {
         self
     }
 
+    /// A scheduler from a command line given at run time (`ktstr run
+    /// --scheduler "scx_bpfland -k"`): binary and arguments split at
+    /// whitespace. Its strings are leaked (a few bytes, once per command)
+    /// so it has the same `'static` form as a const. None when blank.
+    pub fn from_command_line(cmd: &str) -> Option<Scheduler> {
+        let mut words = cmd.split_whitespace();
+        let binary: &'static str = Box::leak(words.next()?.to_string().into_boxed_str());
+        let args: Vec<&'static str> = words
+            .map(|w| &*Box::leak(w.to_string().into_boxed_str()))
+            .collect();
+        Some(Scheduler::new(binary).args(Box::leak(args.into_boxed_slice())))
+    }
+
     /// The arguments the binary gets, with the watchdog option scaled by
     /// `scale` appended.
     pub fn command_args(&self, scale: f64) -> Vec<String> {
@@ -180,6 +193,14 @@ mod tests {
         assert_eq!(WITH_ALL.ops_prefix, Some("x"));
         assert_eq!(BPFLAND.to_string(), "scx_bpfland");
         assert_eq!(BPFLAND.ops_prefix, Some("bpfland"));
+    }
+
+    #[test]
+    fn a_command_line_splits_at_whitespace() {
+        let s = Scheduler::from_command_line("  scx_bpfland  -k --slice-us 500 ").unwrap();
+        assert_eq!(s.binary, "scx_bpfland");
+        assert_eq!(s.args, ["-k", "--slice-us", "500"]);
+        assert_eq!(Scheduler::from_command_line(" \t"), None);
     }
 
     #[test]

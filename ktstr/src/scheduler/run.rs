@@ -140,14 +140,20 @@ impl SchedulerRun {
                 path: opts.sysfs.dir().display().to_string(),
             });
         }
-        match opts.sysfs.state() {
-            Some(s) if s == "disabled" => {}
-            state => {
-                return Err(SchedulerError::Busy {
-                    cmd,
-                    state: state.unwrap_or_default(),
-                    ops: opts.sysfs.ops(),
-                })
+        // A scheduler of the test before may still be leaving.
+        let deadline = opts.fallback_deadline.mul_f64(opts.scale);
+        let t = Instant::now();
+        loop {
+            match opts.sysfs.state() {
+                Some(s) if s == "disabled" => break,
+                _ if t.elapsed() < deadline => std::thread::sleep(Duration::from_millis(20)),
+                state => {
+                    return Err(SchedulerError::Busy {
+                        cmd,
+                        state: state.unwrap_or_default(),
+                        ops: opts.sysfs.ops(),
+                    })
+                }
             }
         }
         let spawn_err = |source| SchedulerError::Spawn {

@@ -217,10 +217,15 @@ fn busy_and_missing_sched_ext_are_refused_before_starting() {
     std::fs::write(f.sysfs.state_path(), "enabled\n").unwrap();
     std::fs::write(f.sysfs.ops_path(), "other\n").unwrap();
     let s = f.scheduler("exit 0");
+    let t = std::time::Instant::now();
     let e = SchedulerRun::start_with(&s, f.opts()).unwrap_err();
     assert!(
         matches!(&e, SchedulerError::Busy { ops: Some(o), .. } if o == "other"),
         "{e}"
+    );
+    assert!(
+        t.elapsed() >= Duration::from_secs(1),
+        "it waited for a leaving one"
     );
     let mut o = f.opts();
     o.sysfs = SchedExtSysfs::at(f.dir.path().join("nowhere"));
@@ -228,6 +233,21 @@ fn busy_and_missing_sched_ext_are_refused_before_starting() {
     assert!(e.to_string().contains("needs sched_ext"), "{e}");
     let e = SchedulerRun::start_with(&Scheduler::new("scx_no_such_thing"), f.opts()).unwrap_err();
     assert!(e.to_string().contains("./scripts/setup --vm"), "{e}");
+}
+
+#[test]
+fn it_waits_for_the_previous_scheduler_to_leave() {
+    let f = fake();
+    std::fs::write(f.sysfs.state_path(), "disabling\n").unwrap();
+    let state = f.sysfs.state_path();
+    let leaving = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        std::fs::write(state, "disabled\n").unwrap();
+    });
+    let s = f.scheduler(&format!("{ATTACH}\n{DETACH_ON_INT}"));
+    let run = SchedulerRun::start_with(&s, f.opts()).unwrap();
+    leaving.join().unwrap();
+    run.stop().unwrap();
 }
 
 #[test]
