@@ -81,6 +81,8 @@ pub struct SchedulerFailure {
     pub what: String,
     /// When, since the scheduler was started.
     pub at: Duration,
+    /// When, since it attached (None: it never did).
+    pub after_attach: Option<Duration>,
     /// The kernel's reason, from its log.
     pub kernel: Option<Disabled>,
     /// Why the kernel log could not be read, if it could not.
@@ -99,6 +101,9 @@ impl std::fmt::Display for SchedulerFailure {
             self.what,
             self.at.as_secs_f64()
         );
+        if let Some(a) = self.after_attach {
+            let _ = write!(s, " ({:.2} s after it attached)", a.as_secs_f64());
+        }
         match (&self.kernel, &self.kernel_log_error) {
             (Some(k), _) => {
                 let _ = write!(s, "\n  kernel: {k}");

@@ -362,8 +362,15 @@ impl SchedulerRun {
     }
 
     /// Stop it and gather everything about a failure.
-    fn fail(&mut self, kind: FailureKind, what: String, at: Duration) -> SchedulerFailure {
+    fn fail(&mut self, kind: FailureKind, mut what: String, at: Duration) -> SchedulerFailure {
         self.end_watcher();
+        // Ejected, and gone by now: say how it ended too (a SIGKILL makes
+        // the kernel drop it as it exits).
+        if kind == FailureKind::Ejected {
+            if let Ok(Some(status)) = self.shared.child.lock().unwrap().try_wait() {
+                what.push_str(&format!(", and it exited ({status})"));
+            }
+        }
         self.terminate();
         // The kernel logs its reason while disabling; give it a moment.
         let wait = Duration::from_millis(500).mul_f64(self.opts.scale);
@@ -381,11 +388,13 @@ impl SchedulerRun {
             std::thread::sleep(Duration::from_millis(20));
         };
         let text = self.log.read();
+        let attached = !self.attached_after.is_zero();
         SchedulerFailure {
             scheduler: self.cmd.clone(),
             kind,
             what,
             at,
+            after_attach: attached.then(|| at.saturating_sub(self.attached_after)),
             kernel,
             kernel_log_error: self.kmsg.as_ref().err().cloned(),
             output_tail: last_lines(&text, TAIL_LINES),
