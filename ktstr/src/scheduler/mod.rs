@@ -39,6 +39,7 @@
 mod def;
 mod error;
 pub mod kmsg;
+mod options;
 mod output;
 mod run;
 mod sysfs;
@@ -47,8 +48,7 @@ mod tests;
 
 pub use def::{cache_bin_dir, Scheduler, BPFLAND};
 pub use error::{FailureKind, SchedulerError, SchedulerFailure};
+pub use options::{RunOptions, ATTACH_DEADLINE, FALLBACK_DEADLINE, STOP_DEADLINE};
 pub use output::{DUMP_LINES, TAIL_LINES};
-pub use run::{
-    RunOptions, SchedulerRun, Stopped, ATTACH_DEADLINE, FALLBACK_DEADLINE, STOP_DEADLINE,
-};
+pub use run::{SchedulerRun, Stopped};
 pub use sysfs::{sched_ext_state, SchedExtSysfs};
