@@ -13,8 +13,8 @@
 //!    `${KTSTR_CACHE:-$HOME/.cache/ktstr}/bin/`, else an error naming
 //!    `./scripts/setup --vm`.
 //! 2. The binary runs in its own process group, with `PR_SET_PDEATHSIG` so
-//!    it dies with the test process; its output goes to an unlinked temp
-//!    file; `/dev/kmsg` is read from that moment on.
+//!    it dies with the test process; its output goes to a memory file
+//!    (`memfd_create`); `/dev/kmsg` is read from that moment on.
 //! 3. Attached means `/sys/kernel/sched_ext/state` = `enabled` and, when the
 //!    scheduler names an ops prefix, `root/ops` starting with it, within
 //!    [`ATTACH_DEADLINE`] × `KTSTR_TIMEOUT_SCALE`.
@@ -31,10 +31,11 @@
 //!
 //! To run a scheduler in a VM guest: resolve the binary on the host with
 //! [`Scheduler::resolve_binary`], put it (and its libraries) into the
-//! guest at the same path or on the guest's `$PATH`, and in the guest run
-//! the test as usual (the harness calls [`SchedulerRun::start`] and
-//! [`SchedulerRun::stop`]); set `KTSTR_TIMEOUT_SCALE` in the guest under
-//! TCG.
+//! guest in a directory on the guest's `$PATH` (or at the same path, when
+//! the scheduler names one with a `/`), and in the guest run the test as
+//! usual (the harness calls [`SchedulerRun::start`] and
+//! [`SchedulerRun::stop`]). The guest needs `/sys` and `/dev` (devtmpfs,
+//! for `/dev/kmsg`) mounted; set `KTSTR_TIMEOUT_SCALE` there under TCG.
 
 mod def;
 mod error;

@@ -1,5 +1,6 @@
-//! A scheduler's output: captured in an unlinked temp file, read back as
-//! its last lines and the start of its exit dump.
+//! A scheduler's output: captured in a memory file (`memfd_create`: no
+//! path, nothing left behind, works in a guest without `/tmp`), read back
+//! as its last lines and the start of its exit dump.
 //!
 //! scx schedulers built on `scx_utils` print, when the kernel drops them,
 //!
@@ -16,7 +17,6 @@
 //! ```
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
 
 /// How many of its last output lines a failure shows.
 pub const TAIL_LINES: usize = 40;
@@ -26,30 +26,21 @@ pub const DUMP_LINES: usize = 30;
 /// last; older output is not needed).
 const READ_BACK: u64 = 256 << 10;
 
-/// An unlinked temp file the scheduler writes its stdout and stderr to.
+/// A memory file the scheduler writes its stdout and stderr to.
 #[derive(Debug)]
 pub(crate) struct OutputLog {
     file: File,
 }
 
 impl OutputLog {
-    /// A new, empty, already unlinked file in the temp dir.
+    /// A new, empty memory file (close-on-exec; the child gets dups).
     pub(crate) fn new() -> std::io::Result<OutputLog> {
-        let path = std::env::temp_dir().join(format!(
-            "ktstr-sched-{}-{:?}.log",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_nanos()
-        ));
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
-        std::fs::remove_file(&path)?;
-        Ok(OutputLog { file })
+        use nix::sys::memfd::{memfd_create, MemFdCreateFlag};
+        let fd = memfd_create(c"ktstr-scheduler-output", MemFdCreateFlag::MFD_CLOEXEC)
+            .map_err(std::io::Error::from)?;
+        Ok(OutputLog {
+            file: File::from(fd),
+        })
     }
 
     /// Another handle for the child's stdout or stderr.
@@ -57,16 +48,21 @@ impl OutputLog {
         self.file.try_clone()
     }
 
-    /// The end of what was written so far.
+    /// The end of what was written so far. Read with `pread`: the file
+    /// offset is shared with the writing child and must not move.
     pub(crate) fn read(&self) -> String {
-        let mut f = &self.file;
-        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-        let mut bytes = Vec::new();
-        if f.seek(SeekFrom::Start(len.saturating_sub(READ_BACK)))
-            .is_ok()
-        {
-            let _ = f.read_to_end(&mut bytes);
+        use std::os::unix::fs::FileExt;
+        let len = self.file.metadata().map(|m| m.len()).unwrap_or(0);
+        let start = len.saturating_sub(READ_BACK);
+        let mut bytes = vec![0u8; (len - start) as usize];
+        let mut got = 0;
+        while got < bytes.len() {
+            match self.file.read_at(&mut bytes[got..], start + got as u64) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got += n,
+            }
         }
+        bytes.truncate(got);
         String::from_utf8_lossy(&bytes).into_owned()
     }
 }
@@ -191,11 +187,15 @@ mod tests {
     }
 
     #[test]
-    fn the_log_reads_back_what_was_written() {
+    fn the_log_reads_back_what_was_written_as_it_grows() {
         use std::io::Write;
         let log = OutputLog::new().unwrap();
-        writeln!(log.handle().unwrap(), "hello").unwrap();
+        let mut w = log.handle().unwrap();
+        writeln!(w, "hello").unwrap();
+        assert_eq!(log.read(), "hello\n");
         writeln!(log.handle().unwrap(), "world").unwrap();
         assert_eq!(log.read(), "hello\nworld\n");
+        writeln!(w, "again").unwrap();
+        assert_eq!(log.read(), "hello\nworld\nagain\n");
     }
 }
