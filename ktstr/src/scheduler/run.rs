@@ -18,8 +18,27 @@ use super::{RunOptions, SchedExtSysfs, Scheduler};
 /// What the watcher saw first: kind, details, when.
 type Seen = (FailureKind, String, Duration);
 
+/// The sched_ext lines of the kernel log since the start, drained by the
+/// watcher as it polls (so a busy log cannot overwrite them first).
+struct KernelLog {
+    tail: Result<KmsgTail, String>,
+    lines: Vec<String>,
+}
+
+impl KernelLog {
+    fn drain(&mut self) {
+        if let Ok(t) = &mut self.tail {
+            self.lines
+                .extend(t.read_new().into_iter().filter(|l| l.contains("sched_ext")));
+            let excess = self.lines.len().saturating_sub(200);
+            self.lines.drain(..excess);
+        }
+    }
+}
+
 struct Shared {
     child: Mutex<Child>,
+    kernel: Mutex<KernelLog>,
     seen: Mutex<Option<Seen>>,
     done: AtomicBool,
 }
@@ -32,8 +51,6 @@ pub struct SchedulerRun {
     shared: Arc<Shared>,
     pgid: Pid,
     log: OutputLog,
-    kmsg: Result<KmsgTail, String>,
-    kernel_lines: Vec<String>,
     started: Instant,
     attached_after: Duration,
     ops: Option<String>,
@@ -138,13 +155,15 @@ impl SchedulerRun {
             opts,
             shared: Arc::new(Shared {
                 child: Mutex::new(child),
+                kernel: Mutex::new(KernelLog {
+                    tail: kmsg,
+                    lines: Vec::new(),
+                }),
                 seen: Mutex::new(None),
                 done: AtomicBool::new(false),
             }),
             pgid,
             log,
-            kmsg,
-            kernel_lines: Vec::new(),
             started,
             attached_after: Duration::ZERO,
             ops: None,
@@ -203,6 +222,7 @@ impl SchedulerRun {
             .name("ktstr-sched-watch".into())
             .spawn(move || {
                 while !shared.done.load(Ordering::Acquire) {
+                    shared.kernel.lock().unwrap().drain();
                     let exited = shared.child.lock().unwrap().try_wait().ok().flatten();
                     let seen = match exited {
                         Some(status) => Some((FailureKind::Exited, format!("exited ({status})"))),
@@ -333,13 +353,16 @@ impl SchedulerRun {
         let wait = Duration::from_millis(500).mul_f64(self.opts.scale);
         let t = Instant::now();
         let kernel = loop {
-            self.read_kernel_log();
-            let found = find_disabled(&self.kernel_lines);
+            let mut log = self.shared.kernel.lock().unwrap();
+            log.drain();
+            let found = find_disabled(&log.lines);
+            let unreadable = log.tail.is_err();
+            drop(log);
             let attached = !matches!(
                 kind,
                 FailureKind::ExitedBeforeAttach | FailureKind::NotAttached
             );
-            if found.is_some() || !attached || self.kmsg.is_err() || t.elapsed() >= wait {
+            if found.is_some() || !attached || unreadable || t.elapsed() >= wait {
                 break found;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -353,16 +376,17 @@ impl SchedulerRun {
             at,
             after_attach: attached.then(|| at.saturating_sub(self.attached_after)),
             kernel,
-            kernel_log_error: self.kmsg.as_ref().err().cloned(),
+            kernel_log_error: self
+                .shared
+                .kernel
+                .lock()
+                .unwrap()
+                .tail
+                .as_ref()
+                .err()
+                .cloned(),
             output_tail: last_lines(&text, TAIL_LINES),
             exit_dump: exit_dump(&text, DUMP_LINES),
-        }
-    }
-
-    fn read_kernel_log(&mut self) {
-        if let Ok(k) = &mut self.kmsg {
-            self.kernel_lines
-                .extend(k.read_new().into_iter().filter(|l| l.contains("sched_ext")));
         }
     }
 }
