@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use super::{Ctx, SchedulerOutcome, Skipped, TestEntry, TestOutcome};
+use super::{Ctx, RunningScheduler, SchedulerOutcome, Skipped, TestEntry, TestOutcome};
 use crate::scheduler::SchedulerRun;
 
 /// The environment variable that turns a test binary into a test child.
@@ -47,6 +47,13 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
         );
     }
     let mut ctx = Ctx::new(entry);
+    if let (Some(run), Some(s)) = (&scheduler, &entry.scheduler) {
+        ctx.set_scheduler(RunningScheduler {
+            command: s.to_string(),
+            pid: run.pid(),
+            ops: run.ops().map(String::from),
+        });
+    }
     let t = Instant::now();
     let result = catch_unwind(AssertUnwindSafe(|| (entry.func)(&mut ctx)));
     let body_ns = t.elapsed().as_nanos() as u64;

@@ -37,6 +37,18 @@ pub struct Ctx {
     recorded: RefCell<Recorded>,
     manager: OnceCell<CgroupManager>,
     topology: OnceCell<TestTopology>,
+    scheduler: Option<RunningScheduler>,
+}
+
+/// The sched_ext scheduler a test runs under, attached when the body starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunningScheduler {
+    /// Its command line.
+    pub command: String,
+    /// Its process id (and process group).
+    pub pid: u32,
+    /// The ops name the kernel reported (`bpfland_1.1.0_...`).
+    pub ops: Option<String>,
 }
 
 #[derive(Default)]
@@ -82,6 +94,7 @@ impl Ctx {
             recorded: RefCell::default(),
             manager: OnceCell::new(),
             topology: OnceCell::new(),
+            scheduler: None,
         }
     }
 
@@ -242,6 +255,18 @@ impl Ctx {
             out.push(ReportGroup::new("workload", rest));
         }
         out
+    }
+
+    /// The scheduler the test runs under (None: the kernel's default). A
+    /// body may use its pid to provoke a failure (the harness reports a
+    /// scheduler that exits or is ejected as the test's failure).
+    pub fn scheduler(&self) -> Option<&RunningScheduler> {
+        self.scheduler.as_ref()
+    }
+
+    /// Set by the harness once the scheduler attached.
+    pub(crate) fn set_scheduler(&mut self, s: RunningScheduler) {
+        self.scheduler = Some(s);
     }
 
     /// Skip this test at run time: it is reported ignored with `reason`,

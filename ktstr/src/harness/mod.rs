@@ -28,7 +28,7 @@ mod requirements;
 mod run;
 mod supervise;
 
-pub use ctx::{Ctx, CtxCheck, Skipped};
+pub use ctx::{Ctx, CtxCheck, RunningScheduler, Skipped};
 pub use entry::{CpusetLayout, Requirements, TestEntry, TestFn, ThresholdOverrides, WorkloadSpec};
 pub use outcome::{SchedulerOutcome, TestOutcome};
 pub use run::run_tests;
