@@ -111,7 +111,12 @@ pub fn last_lines(text: &str, n: usize) -> String {
 pub fn exit_dump(text: &str, n: usize) -> Option<String> {
     let text = strip_ansi(text);
     let lines: Vec<&str> = text.lines().collect();
-    let exit = lines.iter().rev().find(|l| l.starts_with("EXIT: "));
+    // scx_utils prints `EXIT: ...`, or `Error: EXIT: ...` when the exit
+    // kind is an error (its main returns the error).
+    let exit = lines
+        .iter()
+        .rev()
+        .find(|l| l.starts_with("EXIT: ") || l.starts_with("Error: EXIT: "));
     let start = lines.iter().rposition(|l| l.trim() == "DEBUG DUMP");
     let mut s = String::new();
     if let Some(start) = start {
@@ -174,6 +179,10 @@ mod tests {
         assert_eq!(
             exit_dump("EXIT: unregistered from user space\n", 30).as_deref(),
             Some("EXIT: unregistered from user space\n")
+        );
+        assert_eq!(
+            exit_dump("x\nError: EXIT: disabled by sysrq-S\n", 30).as_deref(),
+            Some("Error: EXIT: disabled by sysrq-S\n")
         );
     }
 

@@ -315,9 +315,10 @@ fn the_real_bpfland_fails_clearly_where_it_cannot_attach() {
 
 /// The real scx_bpfland on a kernel with sched_ext (a VM guest: `cargo
 /// test -p ktstr --lib -- --ignored real_bpfland` as root there, with
-/// `KTSTR_TIMEOUT_SCALE` under TCG): it attaches with its ops name, a
-/// SIGKILL mid-run is reported with the kernel's reason, and a second run
-/// stops cleanly with the kernel back on its default scheduler.
+/// `KTSTR_TIMEOUT_SCALE` under TCG): it attaches with its ops name; a
+/// SIGKILL mid-run and an ejection by the kernel (sysrq-S) are each
+/// reported with the kernel's reason; a last run stops cleanly with the
+/// kernel back on its default scheduler.
 #[test]
 #[ignore = "needs a kernel with sched_ext, root and scx_bpfland (run it in a VM)"]
 fn real_bpfland_attaches_and_a_kill_is_reported_with_the_kernels_reason() {
@@ -347,10 +348,25 @@ fn real_bpfland_attaches_and_a_kill_is_reported_with_the_kernels_reason() {
     assert_eq!(k.reason, "unregistered from user space");
     assert!(e.to_string().contains("signal: 9"), "{e}");
 
+    // Ejected by the kernel while alive: sysrq-S drops the BPF scheduler.
+    let run = SchedulerRun::start(&BPFLAND).unwrap();
+    std::fs::write("/proc/sysrq-trigger", "S").unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    let e = run.stop().unwrap_err();
+    eprintln!("{e}");
+    assert_eq!(e.kind, FailureKind::Ejected, "{e}");
+    let k = e.kernel.as_ref().expect("the kernel's reason");
+    assert!(k.reason.contains("sysrq"), "{e}");
+    let exit = e.exit_dump.as_deref().unwrap_or_default();
+    assert!(exit.contains("EXIT: disabled by sysrq-S"), "{e}");
+
     let run = SchedulerRun::start(&BPFLAND).unwrap();
     std::thread::sleep(Duration::from_secs(1));
     let stopped = run.stop().unwrap();
     eprintln!("stopped: {stopped:?}");
     assert!(!stopped.killed, "it exits on SIGINT");
+    assert!(stopped
+        .output_tail
+        .contains("EXIT: unregistered from user space"));
     assert_eq!(sched_ext_state().as_deref(), Some("disabled"));
 }
