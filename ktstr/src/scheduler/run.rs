@@ -101,19 +101,19 @@ impl SchedulerRun {
         SchedulerRun::start_with(sched, RunOptions::default())
     }
 
-    /// Start `sched` in its own process group (killed if this thread's
-    /// process dies), wait until the kernel reports it attached (state
+    /// Start `sched` in its own process group (SIGKILLed when the thread
+    /// that started it exits, so it never outlives the test), wait until the kernel reports it attached (state
     /// `enabled` and, when the scheduler names one, ops with its prefix),
     /// then watch it in a background thread.
     pub fn start_with(sched: &Scheduler, opts: RunOptions) -> Result<SchedulerRun, SchedulerError> {
         let cmd = sched.to_string();
-        let bin = sched.resolve_binary()?;
         if !opts.sysfs.present() {
             return Err(SchedulerError::NoSchedExt {
                 cmd,
                 path: opts.sysfs.dir().display().to_string(),
             });
         }
+        let bin = sched.resolve_binary()?;
         // A scheduler of the test before may still be leaving.
         let deadline = opts.fallback_deadline.mul_f64(opts.scale);
         let t = Instant::now();
