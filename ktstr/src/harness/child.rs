@@ -39,15 +39,13 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
             }
         }
     };
+    let mut ctx = Ctx::new(entry);
     if let (Some(run), Some(s)) = (&scheduler, &entry.scheduler) {
         eprintln!(
             "ktstr: scheduler \"{s}\" attached in {:.2} s (ops {:?})",
             run.attached_after().as_secs_f64(),
             run.ops().unwrap_or("?")
         );
-    }
-    let mut ctx = Ctx::new(entry);
-    if let (Some(run), Some(s)) = (&scheduler, &entry.scheduler) {
         ctx.set_scheduler(RunningScheduler {
             command: s.to_string(),
             pid: run.pid(),
@@ -75,8 +73,8 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
         Err(p) => (false, Some(format!("panicked: {}", panic_text(&*p))), true),
     };
     // A scheduler that died or was ejected fails the test whatever the
-    // body concluded: its verdicts were taken without it.
-    // Stopping it also checks the kernel fell back to its default.
+    // body concluded: its verdicts were taken without it. Stopping it also
+    // checks the kernel fell back to its default.
     let mut sched_outcome = None;
     if let (Some(run), Some(s)) = (scheduler, &entry.scheduler) {
         let mut o = SchedulerOutcome {
