@@ -7,7 +7,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Expr, FnArg, GenericParam, ItemFn, LitStr, Path, ReturnType, Type};
 
-use crate::parse::{Args, CloneMode, Cpusets, Requires, ShouldFail, Thresholds};
+use crate::parse::{Args, CloneMode, Cpusets, Requires, SchedulerArg, ShouldFail, Thresholds};
 
 /// The message for a function of the wrong shape.
 const SHAPE: &str = "a ktstr test takes `ctx: &mut Ctx` and returns `Result<()>`";
@@ -144,6 +144,7 @@ fn expand(args: &Args, f: &ItemFn) -> TokenStream {
         fields.push(quote!(requires: #r));
     }
     if let Some(s) = &args.scheduler {
+        let s = scheduler(s);
         fields.push(quote!(scheduler: ::core::option::Option::Some(#s)));
     }
 
@@ -279,6 +280,20 @@ fn requires(r: &Requires) -> TokenStream {
 }
 
 /// `::core::time::Duration::from_nanos(N)` (the parser checked N fits).
+/// A `Scheduler` expression: the const path as written (a type error
+/// spanned at it when it is no `Scheduler`), or one built from the command
+/// line.
+fn scheduler(s: &SchedulerArg) -> TokenStream {
+    match s {
+        SchedulerArg::Path(p) => {
+            quote_spanned!(p.span()=> #p)
+        }
+        SchedulerArg::Command { binary, args } => {
+            quote!(::ktstr::scheduler::Scheduler::new(#binary).args(&[#(#args),*]))
+        }
+    }
+}
+
 fn duration(d: std::time::Duration) -> TokenStream {
     let nanos = Literal::u64_suffixed(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
     quote!(::core::time::Duration::from_nanos(#nanos))
@@ -530,7 +545,9 @@ mod tests {
                         min_cpus: 4,
                         ..::ktstr::harness::Requirements::NONE
                     },
-                    scheduler: ::core::option::Option::Some("scx_simple -v"),
+                    scheduler: ::core::option::Option::Some(
+                        ::ktstr::scheduler::Scheduler::new("scx_simple").args(&["-v"])
+                    ),
                     ..::ktstr::harness::TestEntry::DEFAULT
                 }
             }

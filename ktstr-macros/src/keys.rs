@@ -44,7 +44,8 @@ pub(crate) const KEYS: &[Key] = &[
     Key {
         name: "scheduler",
         takes: "a string with the scheduler binary and its arguments, \
-                e.g. scheduler = \"scx_simple --fifo\"",
+                e.g. scheduler = \"scx_simple --fifo\", or a path to a `Scheduler` \
+                const, e.g. scheduler = BPFLAND",
     },
     Key {
         name: "not_starved",

@@ -70,6 +70,7 @@ use proc_macro::TokenStream;
 /// | Key | Value | Default |
 /// |---|---|---|
 /// | `scheduler = "BINARY ARGS..."` | a sched_ext scheduler to run the test under: a binary name or path and its arguments, space separated | none: the kernel's default scheduler |
+/// | `scheduler = PATH` | the same from a `ktstr::scheduler::Scheduler` const, e.g. `BPFLAND` (in the prelude) or `crate::MY_SCHED` | |
 /// | `timeout = "30s"` | the whole test's deadline, a duration string longer than `duration` | the workload duration plus generous slack |
 ///
 /// # Check thresholds (overrides of the defaults `ctx.check` applies)

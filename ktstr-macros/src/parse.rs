@@ -33,8 +33,8 @@ pub(crate) struct Args {
     pub cgroups: Option<u64>,
     /// `cpusets = LAYOUT`.
     pub cpusets: Option<Cpusets>,
-    /// `scheduler = "binary args..."` (not blank).
-    pub scheduler: Option<String>,
+    /// `scheduler = "binary args..."` (not blank) or `scheduler = PATH`.
+    pub scheduler: Option<SchedulerArg>,
     /// The check threshold keys.
     pub thresholds: Thresholds,
     /// `ignore` (empty reason) or `ignore = "reason"`.
@@ -43,6 +43,21 @@ pub(crate) struct Args {
     pub should_fail: Option<ShouldFail>,
     /// `requires(...)`.
     pub requires: Option<Requires>,
+}
+
+/// `scheduler = ...`.
+#[derive(Clone)]
+pub(crate) enum SchedulerArg {
+    /// `"binary args..."`, split at whitespace.
+    Command {
+        /// The binary.
+        binary: String,
+        /// Its arguments.
+        args: Vec<String>,
+    },
+    /// A path to a `Scheduler` const, e.g. `BPFLAND` or
+    /// `ktstr::scheduler::BPFLAND`.
+    Path(ExprPath),
 }
 
 /// `clone_mode = ...`.
@@ -272,17 +287,7 @@ impl Args {
             "timeout" => self.timeout = Some(duration(name, eq(KEYS, name, item)?)?),
             "cgroups" => self.cgroups = Some(int(KEYS, name, eq(KEYS, name, item)?)?),
             "cpusets" => self.cpusets = Some(cpusets(eq(KEYS, name, item)?)?),
-            "scheduler" => {
-                let s = string(KEYS, name, eq(KEYS, name, item)?)?;
-                if s.value().trim().is_empty() {
-                    return Err(syn::Error::new(
-                        s.span(),
-                        "`scheduler` is empty: name the scheduler binary, \
-                         e.g. scheduler = \"scx_simple\"",
-                    ));
-                }
-                self.scheduler = Some(s.value().trim().to_string());
-            }
+            "scheduler" => self.scheduler = Some(scheduler(eq(KEYS, name, item)?)?),
             "not_starved" => {
                 self.thresholds.not_starved = Some(boolean(KEYS, name, eq(KEYS, name, item)?)?)
             }
@@ -527,6 +532,29 @@ fn duration(name: &str, e: &Expr) -> syn::Result<Duration> {
 
 /// `work_type` takes any expression but a literal (`"Mixed"` is a common
 /// slip for `Mixed`).
+/// `"binary args..."` or a path to a `Scheduler` const.
+fn scheduler(e: &Expr) -> syn::Result<SchedulerArg> {
+    if let Expr::Path(p) = e {
+        if p.qself.is_none() {
+            return Ok(SchedulerArg::Path(p.clone()));
+        }
+    }
+    let s = string(KEYS, "scheduler", e)?;
+    let value = s.value();
+    let mut words = value.split_whitespace().map(String::from);
+    let Some(binary) = words.next() else {
+        return Err(syn::Error::new(
+            s.span(),
+            "`scheduler` is empty: name the scheduler binary, \
+             e.g. scheduler = \"scx_simple\"",
+        ));
+    };
+    Ok(SchedulerArg::Command {
+        binary,
+        args: words.collect(),
+    })
+}
+
 fn work_type(e: &Expr) -> syn::Result<Expr> {
     if let Some(lit) = literal(e) {
         let hint = match lit {
@@ -709,7 +737,10 @@ mod tests {
         assert_eq!(a.timeout, Some(Duration::from_secs(120)));
         assert_eq!(a.cgroups, Some(2));
         assert_eq!(a.cpusets, Some(Cpusets::Overlap(0.25)));
-        assert_eq!(a.scheduler.as_deref(), Some("scx_simple --fifo"));
+        assert!(matches!(
+            a.scheduler,
+            Some(SchedulerArg::Command { binary, args }) if binary == "scx_simple" && args == ["--fifo"]
+        ));
         assert_eq!(
             a.thresholds,
             Thresholds {
@@ -850,7 +881,8 @@ mod tests {
             (quote!(requires = root), "`requires` takes a list in parentheses, e.g. requires(root, sched_ext, smt, min_cpus = 4)"),
             (quote!(requires(min_cpus)), "`min_cpus` takes an integer, e.g. min_cpus = 4"),
             (quote!(requires(smt = 1)), "`smt` takes nothing (`smt` alone) or a bool, e.g. smt = true"),
-            (quote!(scheduler = scx_simple), "`scheduler` takes a string with the scheduler binary and its arguments, e.g. scheduler = \"scx_simple --fifo\""),
+            (quote!(scheduler = 5), "`scheduler` takes a string with the scheduler binary and its arguments, e.g. scheduler = \"scx_simple --fifo\", or a path to a `Scheduler` const, e.g. scheduler = BPFLAND"),
+            (quote!(scheduler = BPFLAND.args(&[])), "`scheduler` takes a string with the scheduler binary and its arguments, e.g. scheduler = \"scx_simple --fifo\", or a path to a `Scheduler` const, e.g. scheduler = BPFLAND"),
             (quote!(clone_mode = "Fork"), "`clone_mode` takes `Fork` or `Thread`, e.g. clone_mode = Thread"),
         ];
         for (tokens, want) in cases {
@@ -877,6 +909,21 @@ mod tests {
         assert!(err(quote!(requires(min_cpus = 0))).starts_with("min_cpus must be at least 1"));
         assert!(err(quote!(workers = 99999999999999999999999)).contains("too large"));
         assert!(err(quote!(scheduler = "  ")).starts_with("`scheduler` is empty"));
+    }
+
+    #[test]
+    fn scheduler_is_a_command_line_or_a_const_path() {
+        let a = ok(quote!(scheduler = ktstr::scheduler::BPFLAND));
+        match a.scheduler {
+            Some(SchedulerArg::Path(p)) => {
+                assert_eq!(quote!(#p).to_string(), "ktstr :: scheduler :: BPFLAND")
+            }
+            _ => panic!("not a path"),
+        }
+        assert!(matches!(
+            ok(quote!(scheduler = "scx_bpfland")).scheduler,
+            Some(SchedulerArg::Command { binary, args }) if binary == "scx_bpfland" && args.is_empty()
+        ));
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub use crate::cgroup::{
 };
 pub use crate::cpuset::CpuSet;
 pub use crate::harness::Ctx;
+pub use crate::scheduler::{Scheduler, BPFLAND};
 pub use crate::topology::TestTopology;
 pub use crate::workload::{
     Affinity, CloneMode, ExitInfo, MemPolicy, Phase, SchedPolicy, WorkSpec, WorkType, Worker,

@@ -7,7 +7,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use super::{Ctx, FailureKind, TestEntry, TestOutcome};
+use super::{
+    Ctx, FailureKind, RunningScheduler, SchedulerOutcome, Skipped, TestEntry, TestOutcome,
+};
 use crate::scheduler::SchedulerRun;
 
 /// The environment variable that turns a test binary into a test child.
@@ -25,7 +27,12 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// Run `entry` in this process and produce its outcome.
 pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
-    let mut scheduler = match entry.scheduler.map(SchedulerRun::start).transpose() {
+    let scheduler = match entry
+        .scheduler
+        .as_ref()
+        .map(SchedulerRun::start)
+        .transpose()
+    {
         Ok(s) => s,
         Err(e) => {
             return TestOutcome {
@@ -36,37 +43,71 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
         }
     };
     let mut ctx = Ctx::new(entry);
+    if let (Some(run), Some(s)) = (&scheduler, &entry.scheduler) {
+        eprintln!(
+            "ktstr: scheduler \"{s}\" attached in {:.2} s (ops {:?})",
+            run.attached_after().as_secs_f64(),
+            run.ops().unwrap_or("?")
+        );
+        ctx.set_scheduler(RunningScheduler {
+            command: s.to_string(),
+            pid: run.pid(),
+            ops: run.ops().map(String::from),
+        });
+    }
     let t = Instant::now();
     let result = catch_unwind(AssertUnwindSafe(|| (entry.func)(&mut ctx)));
     let body_ns = t.elapsed().as_nanos() as u64;
     let (groups, verdicts) = ctx.take_record();
+    // A body that skipped itself and then ended with that skip (or Ok).
+    let mut skipped = ctx.take_skip().filter(|_| match &result {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => e.downcast_ref::<Skipped>().is_some(),
+        Err(_) => false,
+    });
     // Dropping the context tears down whatever it set up (cgroups) before
     // the outcome is reported.
     drop(ctx);
     let checks_passed = verdicts.iter().all(|v| v.passed());
     let (mut passed, mut error, panicked) = match &result {
+        _ if skipped.is_some() => (false, None, false),
         Ok(Ok(())) => (checks_passed, None, false),
         Ok(Err(e)) => (false, Some(format!("{e:#}")), false),
         Err(p) => (false, Some(format!("panicked: {}", panic_text(&**p))), true),
     };
     let mut failure = match &result {
+        _ if skipped.is_some() => None,
         Ok(Ok(())) => (!checks_passed).then_some(FailureKind::CheckFailed),
         Ok(Err(e)) => Some(FailureKind::of_error(e)),
         Err(_) => Some(FailureKind::Panicked),
     };
     // A scheduler that died or was ejected fails the test whatever the
-    // body concluded: its verdicts were taken without it.
-    if let Some(run) = scheduler.as_mut() {
-        if let Err(e) = run.check_alive() {
+    // body concluded: its verdicts were taken without it. Stopping it also
+    // checks the kernel fell back to its default.
+    let mut sched_outcome = None;
+    if let (Some(run), Some(s)) = (scheduler, &entry.scheduler) {
+        let mut o = SchedulerOutcome {
+            command: s.to_string(),
+            ops: run.ops().map(String::from),
+            attach_ns: run.attached_after().as_nanos() as u64,
+            ..SchedulerOutcome::default()
+        };
+        let stopped = run.stop();
+        if let Ok(st) = &stopped {
+            o.exit_ns = Some(st.exit_after.as_nanos() as u64);
+            o.killed = st.killed;
+        }
+        sched_outcome = Some(o);
+        if let Err(e) = stopped {
             passed = false;
             failure = Some(FailureKind::Scheduler);
+            skipped = None;
             error = Some(match error {
                 Some(body) => format!("{e}\n(the body also failed: {body})"),
                 None => e.to_string(),
             });
         }
     }
-    drop(scheduler);
     TestOutcome {
         passed,
         error,
@@ -75,6 +116,8 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
         verdicts,
         groups,
         body_ns,
+        skipped,
+        scheduler: sched_outcome,
     }
 }
 
@@ -105,4 +148,63 @@ pub(crate) fn run_child(name: &str) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::{SchedExtSysfs, Scheduler};
+
+    fn skips(ctx: &mut Ctx) -> anyhow::Result<()> {
+        ctx.skip("nothing to test here")?;
+        anyhow::bail!("ran on after skip")
+    }
+
+    fn skips_then_swallows(ctx: &mut Ctx) -> anyhow::Result<()> {
+        let _ = ctx.skip("swallowed");
+        Ok(())
+    }
+
+    fn skips_then_fails(ctx: &mut Ctx) -> anyhow::Result<()> {
+        let _ = ctx.skip("not really");
+        anyhow::bail!("a real failure")
+    }
+
+    fn entry(func: super::super::TestFn) -> TestEntry {
+        TestEntry {
+            name: "t",
+            func,
+            ..TestEntry::DEFAULT
+        }
+    }
+
+    #[test]
+    fn a_skip_is_neither_passed_nor_failed_unless_the_body_fails_otherwise() {
+        let o = run_entry(&entry(skips));
+        assert_eq!(o.skipped.as_deref(), Some("nothing to test here"));
+        assert!(!o.passed && o.error.is_none(), "{o:?}");
+        let o = run_entry(&entry(skips_then_swallows));
+        assert_eq!(o.skipped.as_deref(), Some("swallowed"));
+        let o = run_entry(&entry(skips_then_fails));
+        assert_eq!(o.skipped, None);
+        assert!(!o.passed && o.error.unwrap().contains("a real failure"));
+    }
+
+    #[test]
+    fn a_scheduler_that_cannot_start_fails_the_test_before_its_body() {
+        fn body(_: &mut Ctx) -> anyhow::Result<()> {
+            panic!("the body ran without its scheduler")
+        }
+        let mut e = entry(body);
+        e.scheduler = Some(Scheduler::new("/bin/true"));
+        let o = run_entry(&e);
+        assert!(!o.passed && !o.panicked, "{o:?}");
+        let err = o.error.unwrap();
+        if SchedExtSysfs::default().present() {
+            // /bin/true exits before attaching.
+            assert!(err.contains("before attaching"), "{err}");
+        } else {
+            assert!(err.contains("needs sched_ext"), "{err}");
+        }
+    }
 }

@@ -40,13 +40,32 @@ pub struct Ctx {
     recorded: RefCell<Recorded>,
     manager: OnceCell<CgroupManager>,
     topology: OnceCell<TestTopology>,
+    scheduler: Option<RunningScheduler>,
+}
+
+/// The sched_ext scheduler a test runs under, attached when the body starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunningScheduler {
+    /// Its command line.
+    pub command: String,
+    /// Its process id (and process group).
+    pub pid: u32,
+    /// The ops name the kernel reported (`bpfland_1.1.0_...`).
+    pub ops: Option<String>,
 }
 
 #[derive(Default)]
 struct Recorded {
     groups: Vec<ReportGroup>,
     verdicts: Vec<Verdict>,
+    skipped: Option<String>,
 }
+
+/// The error [`Ctx::skip`] returns: the harness reports the test ignored
+/// with the reason.
+#[derive(Debug, thiserror::Error)]
+#[error("skipped: {0}")]
+pub struct Skipped(pub String);
 
 impl std::fmt::Debug for Ctx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -79,6 +98,7 @@ impl Ctx {
             recorded: RefCell::default(),
             manager: OnceCell::new(),
             topology: OnceCell::new(),
+            scheduler: None,
         }
     }
 
@@ -243,6 +263,35 @@ impl Ctx {
             out.push(ReportGroup::new("workload", rest));
         }
         out
+    }
+
+    /// The scheduler the test runs under (None: the kernel's default). A
+    /// body may use its pid to provoke a failure (the harness reports a
+    /// scheduler that exits or is ejected as the test's failure).
+    pub fn scheduler(&self) -> Option<&RunningScheduler> {
+        self.scheduler.as_ref()
+    }
+
+    /// Set by the harness once the scheduler attached.
+    pub(crate) fn set_scheduler(&mut self, s: RunningScheduler) {
+        self.scheduler = Some(s);
+    }
+
+    /// Skip this test at run time: it is reported ignored with `reason`,
+    /// never passed. Returns the error to end the body with:
+    /// `return ctx.skip("needs two LLCs");` or `ctx.skip("...")?;`.
+    ///
+    /// A body that skips and then fails some other way (another error, a
+    /// panic, a scheduler that died) fails.
+    pub fn skip(&self, reason: impl Into<String>) -> anyhow::Result<()> {
+        let reason = reason.into();
+        self.recorded.borrow_mut().skipped = Some(reason.clone());
+        Err(anyhow::Error::new(Skipped(reason)))
+    }
+
+    /// The reason given to [`Ctx::skip`], if the body skipped.
+    pub(crate) fn take_skip(&self) -> Option<String> {
+        self.recorded.borrow_mut().skipped.take()
     }
 
     /// Everything recorded so far: (groups, verdicts).

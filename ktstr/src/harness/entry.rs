@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use crate::check::{CheckKind, Thresholds};
+use crate::scheduler::Scheduler;
 use crate::workload::{CloneMode, WorkType};
 
 use super::{Ctx, ShouldFail};
@@ -190,9 +191,9 @@ pub struct TestEntry {
     pub should_fail: ShouldFail,
     /// What the machine must offer.
     pub requires: Requirements,
-    /// A sched_ext scheduler to run the test under (a binary name or path
-    /// and its arguments, space separated); None: the kernel's default.
-    pub scheduler: Option<&'static str>,
+    /// A sched_ext scheduler to run the test under; None: the kernel's
+    /// default.
+    pub scheduler: Option<Scheduler>,
 }
 
 fn default_body(_: &mut Ctx) -> anyhow::Result<()> {

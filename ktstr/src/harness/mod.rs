@@ -30,8 +30,9 @@ mod run;
 mod supervise;
 mod teardown;
 
-pub use ctx::{Ctx, CtxCheck};
+pub use ctx::{Ctx, CtxCheck, RunningScheduler, Skipped};
 pub use entry::{CpusetLayout, Requirements, TestEntry, TestFn, ThresholdOverrides, WorkloadSpec};
 pub use expect::ShouldFail;
-pub use outcome::{FailureKind, TestOutcome};
+pub use outcome::{FailureKind, SchedulerOutcome, TestOutcome};
 pub use run::run_tests;
+pub(crate) use run::timeout_scale;

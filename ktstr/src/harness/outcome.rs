@@ -61,4 +61,26 @@ pub struct TestOutcome {
     pub groups: Vec<ReportGroup>,
     /// How long the body ran, in ns.
     pub body_ns: u64,
+    /// The body skipped itself (`Ctx::skip`) with this reason: the test is
+    /// reported ignored, neither passed nor failed.
+    #[serde(default)]
+    pub skipped: Option<String>,
+    /// What the harness saw of the test's scheduler, when it had one.
+    #[serde(default)]
+    pub scheduler: Option<SchedulerOutcome>,
+}
+
+/// The test's scheduler, as the harness saw it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SchedulerOutcome {
+    /// Its command line.
+    pub command: String,
+    /// The ops name the kernel reported once it attached.
+    pub ops: Option<String>,
+    /// From its start to attached, in ns.
+    pub attach_ns: u64,
+    /// From SIGINT to its exit, in ns (None: it failed before).
+    pub exit_ns: Option<u64>,
+    /// It ignored SIGINT and was killed.
+    pub killed: bool,
 }

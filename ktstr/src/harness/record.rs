@@ -167,7 +167,7 @@ struct Config<'a> {
     thresholds: &'a super::ThresholdOverrides,
     requires: super::Requirements,
     should_fail: super::ShouldFail,
-    scheduler: Option<&'a str>,
+    scheduler: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -213,7 +213,7 @@ pub(crate) fn write_record(
             thresholds: &entry.thresholds,
             requires: entry.requires,
             should_fail: entry.should_fail,
-            scheduler: entry.scheduler,
+            scheduler: entry.scheduler.map(|s| s.to_string()),
         },
         outcome: sup.outcome.as_ref().ok(),
         faults: &sup.faults,

@@ -2,10 +2,15 @@
 
 use super::Requirements;
 use crate::cpuset::CpuSet;
+use crate::scheduler::Scheduler;
 
 /// Why the machine cannot run a test with `req` (under `scheduler`, if
 /// any), or None when it can.
-pub(crate) fn unmet(req: &Requirements, scheduler: Option<&str>, cgroups: usize) -> Option<String> {
+pub(crate) fn unmet(
+    req: &Requirements,
+    scheduler: Option<&Scheduler>,
+    cgroups: usize,
+) -> Option<String> {
     let mut why = Vec::new();
     if cgroups > 0 && !nix::unistd::geteuid().is_root() {
         why.push(format!(
@@ -15,12 +20,12 @@ pub(crate) fn unmet(req: &Requirements, scheduler: Option<&str>, cgroups: usize)
     if let Some(s) = scheduler {
         if !std::path::Path::new("/sys/kernel/sched_ext").exists() {
             why.push(format!(
-                "runs under the sched_ext scheduler {s:?}, and this kernel has no sched_ext"
+                "runs under the sched_ext scheduler \"{s}\", and this kernel has no sched_ext"
             ));
         }
         if !nix::unistd::geteuid().is_root() {
             why.push(format!(
-                "runs under the sched_ext scheduler {s:?}, which needs root"
+                "runs under the sched_ext scheduler \"{s}\", which needs root"
             ));
         }
     }

@@ -11,7 +11,7 @@ use super::expect::judge_outcome;
 use super::record::{failure_message, write_record};
 use super::requirements::unmet;
 use super::supervise::{supervise, Options};
-use super::TestEntry;
+use super::{TestEntry, TestOutcome};
 
 /// Slack added to a test's workload duration for its default timeout.
 const TIMEOUT_SLACK: Duration = Duration::from_secs(30);
@@ -24,7 +24,7 @@ pub(crate) fn entries() -> Vec<&'static TestEntry> {
 }
 
 /// `KTSTR_TIMEOUT_SCALE`: multiply every timeout (for slow VMs).
-fn timeout_scale() -> f64 {
+pub(crate) fn timeout_scale() -> f64 {
     std::env::var("KTSTR_TIMEOUT_SCALE")
         .ok()
         .and_then(|s| s.parse::<f64>().ok())
@@ -33,16 +33,23 @@ fn timeout_scale() -> f64 {
 }
 
 /// The timeout of `entry`: its `timeout`, else twice its duration plus
-/// 30 s, times `KTSTR_TIMEOUT_SCALE`.
+/// 30 s (plus the scheduler's attach, stop and fall-back deadlines when it
+/// has one), times `KTSTR_TIMEOUT_SCALE`.
 pub(crate) fn timeout_of(entry: &TestEntry) -> Duration {
+    use crate::scheduler::{ATTACH_DEADLINE, FALLBACK_DEADLINE, STOP_DEADLINE};
+    let sched = match entry.scheduler {
+        Some(_) => ATTACH_DEADLINE + STOP_DEADLINE + FALLBACK_DEADLINE,
+        None => Duration::ZERO,
+    };
     let base = entry
         .timeout
-        .unwrap_or(entry.workload.duration * 2 + TIMEOUT_SLACK);
+        .unwrap_or(entry.workload.duration * 2 + TIMEOUT_SLACK + sched);
     base.mul_f64(timeout_scale())
 }
 
-/// Judge a supervised run: Ok to pass, Err with the message to fail.
-fn judge(entry: &TestEntry, nocapture: bool) -> Result<(), Failed> {
+/// Judge a supervised run: Ok to pass (or ignored, for a body that
+/// skipped itself), Err with the message to fail.
+fn judge(entry: &TestEntry, nocapture: bool) -> Result<Completion, Failed> {
     let name = entry.full_name();
     let sup = supervise(
         &name,
@@ -54,7 +61,11 @@ fn judge(entry: &TestEntry, nocapture: bool) -> Result<(), Failed> {
     if let Some(sig) = sup.interrupted {
         exit_interrupted(&name, sig);
     }
-    let verdict = judge_outcome(entry.should_fail, &sup.outcome);
+    let verdict = match &sup.outcome {
+        // Ctx::skip: reported ignored below (whatever should_fail says).
+        Ok(o) if o.skipped.is_some() => Ok(()),
+        outcome => judge_outcome(entry.should_fail, outcome),
+    };
     // A test process that did not end by itself may have left cgroups:
     // its RAII cleanup never ran. Remove them now, not at the next run.
     let mut sup = sup;
@@ -73,10 +84,20 @@ fn judge(entry: &TestEntry, nocapture: bool) -> Result<(), Failed> {
         (Ok(()), false) => Err(sup.faults.join("; ")),
         (Err(why), false) => Err(format!("{why}; also {}", sup.faults.join("; "))),
     };
+    if let (
+        Ok(()),
+        Ok(TestOutcome {
+            skipped: Some(why), ..
+        }),
+    ) = (&verdict, &sup.outcome)
+    {
+        write_record(entry, "skipped", Some(why), &sup);
+        return Ok(Completion::ignored_with(why.clone()));
+    }
     match &verdict {
         Ok(()) => {
             write_record(entry, "passed", None, &sup);
-            Ok(())
+            Ok(Completion::Completed)
         }
         Err(reason) => {
             let path = write_record(entry, "failed", Some(reason), &sup);
@@ -136,7 +157,11 @@ fn remove_stale_parents() {
 }
 
 fn trial(entry: &'static TestEntry, args: &Arguments) -> Trial {
-    let missing = unmet(&entry.requires, entry.scheduler, entry.workload.cgroups);
+    let missing = unmet(
+        &entry.requires,
+        entry.scheduler.as_ref(),
+        entry.workload.cgroups,
+    );
     let listing = args.list || args.ignored;
     let flagged = (missing.is_some() || entry.ignore.is_some()) && listing;
     let run_ignored = args.ignored || args.include_ignored;
@@ -152,7 +177,7 @@ fn trial(entry: &'static TestEntry, args: &Arguments) -> Trial {
                 return Ok(Completion::ignored_with(reason));
             }
         }
-        judge(entry, nocapture).map(|()| Completion::Completed)
+        judge(entry, nocapture)
     })
     .with_ignored_flag(flagged)
 }

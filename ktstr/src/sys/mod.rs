@@ -7,6 +7,7 @@
 
 pub(crate) mod clock;
 pub(crate) mod futex;
+pub(crate) mod proc;
 pub(crate) mod process;
 pub(crate) mod procfs;
 pub(crate) mod sched;

@@ -145,7 +145,10 @@ fn main() {
     assert_eq!(e.workload.duration, Duration::from_millis(1500));
     assert_eq!(e.workload.cgroups, 2);
     assert_eq!(e.workload.cpusets, CpusetLayout::Overlap(0.25));
-    assert_eq!(e.scheduler, Some("scx_simple --fifo"));
+    assert_eq!(
+        e.scheduler.map(|s| (s.binary, s.args)),
+        Some(("scx_simple", &["--fifo"][..]))
+    );
     assert_eq!(
         e.thresholds,
         ThresholdOverrides {

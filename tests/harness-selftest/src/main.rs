@@ -72,6 +72,14 @@ fn prints_a_lot(_ctx: &mut Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Skips itself at run time: reported ignored with the reason, never
+/// passed (the check after the skip would fail it if the skip were lost).
+#[ktstr::test]
+fn skips_itself(ctx: &mut Ctx) -> anyhow::Result<()> {
+    ctx.skip("the fixture's run-time skip")?;
+    anyhow::bail!("ran on after ctx.skip")
+}
+
 #[ktstr::test(ignore = "the fixture's ignored test")]
 fn ignored(_ctx: &mut Ctx) -> anyhow::Result<()> {
     anyhow::bail!("an ignored test ran")

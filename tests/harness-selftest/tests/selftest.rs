@@ -80,6 +80,7 @@ fn every_ending_is_judged_right() {
         ("exits_early", "FAILED"),
         ("prints_a_lot", "FAILED"),
         ("ignored", "ignored (the fixture's ignored test)"),
+        ("skips_itself", "ignored (the fixture's run-time skip)"),
         ("starved_is_caught", "ok"),
         ("should_fail_but_passes", "FAILED"),
         ("leaks_a_grandchild", "FAILED"),
@@ -99,7 +100,7 @@ fn every_ending_is_judged_right() {
     assert!(cpus.starts_with("ignored (needs 4096 CPUs"), "{cpus}");
     assert!(
         r.stdout
-            .contains("test result: FAILED. 4 passed; 10 failed; 2 ignored"),
+            .contains("test result: FAILED. 4 passed; 10 failed; 3 ignored"),
         "{}",
         r.stdout
     );
@@ -195,6 +196,10 @@ fn records_are_written_per_test() {
         serde_json::from_slice(&std::fs::read(dir.join("segfaults.json")).unwrap()).unwrap();
     assert_eq!(failed["result"], "failed");
     assert!(failed["reason"].as_str().unwrap().contains("SIGSEGV"));
+    let skipped: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("skips_itself.json")).unwrap()).unwrap();
+    assert_eq!(skipped["result"], "skipped");
+    assert_eq!(skipped["reason"], "the fixture's run-time skip");
 }
 
 #[test]
@@ -206,12 +211,12 @@ fn filters_select_like_libtest() {
     assert_eq!(res.len(), 2, "{}", r.stdout);
     assert_eq!(res["passes"], "ok");
     assert_eq!(res["should_fail_but_passes"], "FAILED");
-    assert!(r.stdout.contains("14 filtered out"), "{}", r.stdout);
+    assert!(r.stdout.contains("15 filtered out"), "{}", r.stdout);
     let r = run(&["--exact", "passes"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(
         r.stdout
-            .contains("1 passed; 0 failed; 0 ignored; 0 measured; 15 filtered out"),
+            .contains("1 passed; 0 failed; 0 ignored; 0 measured; 16 filtered out"),
         "{}",
         r.stdout
     );
@@ -233,7 +238,7 @@ fn nextest_protocol() {
     let all = run(&["--list", "--format", "terse"]);
     assert_eq!(all.code, 0);
     let names: Vec<&str> = all.stdout.lines().collect();
-    assert_eq!(names.len(), 16, "{}", all.stdout);
+    assert_eq!(names.len(), 17, "{}", all.stdout);
     assert!(
         names.iter().all(|l| l.ends_with(": test")),
         "{}",

@@ -1,0 +1,58 @@
+//! The fairness and wake checks under scx_bpfland 1.1.0 (`./scripts/setup
+//! --vm` builds it), and the harness's watch of the scheduler itself. On a
+//! kernel without sched_ext every test here is reported ignored with the
+//! reason: run them on one (a VM).
+
+use ktstr::prelude::*;
+
+/// Four CPU hogs on two CPUs under bpfland: each gets about half a CPU,
+/// nobody starves, nobody stalls.
+#[ktstr::test(scheduler = BPFLAND, workers = 4, work_type = SpinWait, duration = "2s")]
+fn spinwait_hogs_share_the_cpus(ctx: &mut Ctx) -> Result<()> {
+    ctx.run_and_check()
+}
+
+/// Strict pipe ping-pong under bpfland: every wake reaches the wakee
+/// promptly.
+#[ktstr::test(
+    scheduler = BPFLAND,
+    workers = 2,
+    work_type = PipeIo { burst_iters: 0 },
+    duration = "1s",
+    max_p99_wake_latency_us = 5000
+)]
+fn pipe_round_trips_wake_promptly(ctx: &mut Ctx) -> Result<()> {
+    ctx.run_and_check()
+}
+
+/// The kernel has bpfland attached from before the body starts until after
+/// the workload ran: state `enabled`, and the ops name the harness saw at
+/// attach time.
+#[ktstr::test(scheduler = BPFLAND, workers = 2, duration = "1s")]
+fn bpfland_stays_attached_through_the_workload(ctx: &mut Ctx) -> Result<()> {
+    let seen = ctx
+        .scheduler()
+        .cloned()
+        .ok_or_else(|| anyhow!("the harness names no scheduler"))?;
+    let ops = seen.ops.clone().unwrap_or_default();
+    ensure!(ops.starts_with("bpfland"), "attached as {ops:?}");
+    let reports = ctx.run_workload()?;
+    let read = |f: &str| {
+        std::fs::read_to_string(format!("/sys/kernel/sched_ext/{f}"))
+            .map(|s| s.trim().to_string())
+            .map_err(|e| anyhow!("read /sys/kernel/sched_ext/{f}: {e}"))
+    };
+    ensure!(
+        read("state")? == "enabled",
+        "state {:?} after the workload",
+        read("state")?
+    );
+    ensure!(
+        read("root/ops")? == ops,
+        "ops changed to {:?}",
+        read("root/ops")?
+    );
+    ctx.check(&reports)?.done()
+}
+
+ktstr::main!();
