@@ -12,6 +12,7 @@ mod handle;
 mod report;
 mod run;
 mod spawn;
+mod timekeeper;
 pub(crate) mod types;
 mod work_type;
 mod worker;

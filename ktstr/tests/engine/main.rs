@@ -23,4 +23,5 @@ mod lifecycle;
 mod naming;
 mod placement;
 mod spawn_errors;
+mod timing;
 mod types;

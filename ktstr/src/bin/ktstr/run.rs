@@ -211,11 +211,7 @@ fn print_table(reports: &[WorkerReport], ran: Duration, interrupted: bool) {
         "CSW V/I"
     );
     for r in reports {
-        let cpu_pct = if r.wall_time_ns > 0 {
-            100.0 * r.cpu_time_ns as f64 / r.wall_time_ns as f64
-        } else {
-            0.0
-        };
+        let cpu_pct = 100.0 * r.cpu_share();
         let lat = Percentiles::of(&r.wake_latency.samples);
         let mut notes: Vec<String> = Vec::new();
         if r.sentinel {
