@@ -7,5 +7,6 @@
 
 pub(crate) mod clock;
 pub(crate) mod futex;
+pub(crate) mod limits;
 pub(crate) mod sched;
 pub(crate) mod shm;

@@ -5,6 +5,7 @@
 //! The main type here is [`WorkloadHandle`]; what to spawn is a
 //! [`WorkloadConfig`]; what comes back is a [`WorkerReport`] per worker.
 
+mod capacity;
 mod collect;
 mod config;
 pub(crate) mod control;
