@@ -11,16 +11,15 @@
 //! left. Dropping the handle without collecting stops the same way, then
 //! kills and reaps everything.
 
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use nix::fcntl::{fcntl, FcntlArg, OFlag};
-use nix::sys::signal::{kill, killpg, Signal};
-use nix::sys::wait::{waitid, waitpid, Id, WaitPidFlag, WaitStatus};
-use nix::unistd::{pipe2, Pid};
+use nix::sys::signal::{kill, Signal};
+use nix::sys::wait::{waitid, Id, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
 
 use super::collect::{read_all, Received};
 use super::control::Control;
@@ -29,6 +28,7 @@ use super::run::{frame, Settings};
 use super::spawn::process::{raw_fds, spawn_container, spawn_process};
 use super::spawn::thread::spawn_thread;
 use super::spawn::Launch;
+use super::task_ops::{join_threads, kill_and_reap, report_pipe, signal_thread};
 use super::timekeeper::{self, Elevation};
 use super::types::{seats, StopHook};
 use super::{CloneMode, SchedPolicy, WorkloadConfig};
@@ -54,6 +54,19 @@ enum Tasks {
     Threads(Vec<JoinHandle<()>>),
     /// pcomm: one container process hosting every worker as a thread.
     Container(Option<Pid>),
+}
+
+/// How far [`WorkloadHandle::spawn_watched`] has got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpawnProgress {
+    /// Workers created (forked or started), each then on its way to its
+    /// start wait. A pcomm container creates its threads itself, so this
+    /// counts the launches handed to it.
+    pub created: usize,
+    /// Workers waiting for start.
+    pub ready: usize,
+    /// Workers asked for.
+    pub total: usize,
 }
 
 /// RAII handle to a spawned workload; see the module doc.
@@ -99,78 +112,6 @@ impl std::fmt::Debug for WorkloadHandle {
     }
 }
 
-fn report_pipe(index: usize) -> Result<(OwnedFd, OwnedFd)> {
-    let op = || format!("create the report pipe of worker {index}");
-    let (r, w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| Error::os(op(), e))?;
-    fcntl(
-        r.as_fd().as_raw_fd_compat(),
-        FcntlArg::F_SETFL(OFlag::O_NONBLOCK),
-    )
-    .map_err(|e| Error::os(op(), e))?;
-    Ok((r, w))
-}
-
-/// nix 0.29 takes raw fds in `fcntl`.
-trait RawCompat {
-    fn as_raw_fd_compat(&self) -> std::os::fd::RawFd;
-}
-impl RawCompat for std::os::fd::BorrowedFd<'_> {
-    fn as_raw_fd_compat(&self) -> std::os::fd::RawFd {
-        use std::os::fd::AsRawFd;
-        self.as_raw_fd()
-    }
-}
-
-/// `tgkill(2)`: send `sig` to thread `tid` of process `tgid`.
-fn signal_thread(tgid: Pid, tid: i32, sig: Signal) {
-    // SAFETY: a plain syscall with integer arguments; the kernel checks
-    // that `tid` belongs to `tgid` (ESRCH otherwise, ignored here).
-    unsafe { libc::syscall(libc::SYS_tgkill, tgid.as_raw(), tid, sig as libc::c_int) };
-}
-
-/// Kill a worker process's group and the process, then reap it.
-fn kill_and_reap(pid: Pid) -> ExitInfo {
-    let _ = killpg(pid, Signal::SIGKILL);
-    let _ = kill(pid, Signal::SIGKILL);
-    loop {
-        match waitpid(pid, None) {
-            Ok(WaitStatus::Exited(_, code)) => return ExitInfo::Exited(code),
-            Ok(WaitStatus::Signaled(_, sig, _)) => return ExitInfo::Killed(sig as i32),
-            Ok(_) => continue,
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(e) => return ExitInfo::WaitFailed(e as i32),
-        }
-    }
-}
-
-/// Wait up to `grace` for threads to return; join those that did and
-/// abandon the rest. Returns which threads finished.
-fn join_threads(threads: Vec<JoinHandle<()>>, grace: Duration) -> Vec<bool> {
-    let deadline = Instant::now() + grace;
-    while Instant::now() < deadline && !threads.iter().all(|t| t.is_finished()) {
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    let mut finished = Vec::with_capacity(threads.len());
-    let mut stuck = 0;
-    for t in threads {
-        if t.is_finished() {
-            let _ = t.join();
-            finished.push(true);
-        } else {
-            stuck += 1;
-            finished.push(false);
-        }
-    }
-    if stuck > 0 {
-        eprintln!(
-            "ktstr: {stuck} Thread-mode worker(s) ignored stop for {} ms and were abandoned \
-             (threads cannot be killed; they end with the process)",
-            grace.as_millis()
-        );
-    }
-    finished
-}
-
 impl WorkloadHandle {
     /// Create the workers of `config`, blocked until [`start`](Self::start).
     ///
@@ -184,6 +125,30 @@ impl WorkloadHandle {
     /// (which leaves their stacks and malloc arenas mapped) forks about 4x
     /// slower; the harness runs each test in a fresh process.
     pub fn spawn(config: &WorkloadConfig) -> Result<WorkloadHandle> {
+        Self::spawn_watched(config, &mut |_| true)
+    }
+
+    /// [`spawn`](Self::spawn), telling `watch` how far it got: after each
+    /// worker is created, and about every 50 ms while waiting for them to
+    /// be ready. When `watch` returns false, spawning stops, every worker
+    /// created so far is stopped and reaped, and the result is
+    /// [`Error::SpawnCancelled`]. `ktstr run` uses it to show progress for
+    /// large counts and to stop spawning on Ctrl-C or SIGTERM:
+    ///
+    /// ```no_run
+    /// use ktstr::prelude::*;
+    /// # fn main() -> ktstr::Result<()> {
+    /// let config = WorkloadConfig { num_workers: 2000, ..Default::default() };
+    /// let handle = WorkloadHandle::spawn_watched(&config, &mut |p| {
+    ///     eprint!("\r{}/{} created, {} ready", p.created, p.total, p.ready);
+    ///     !ktstr::interrupt::requested()
+    /// })?;
+    /// # Ok(()) }
+    /// ```
+    pub fn spawn_watched(
+        config: &WorkloadConfig,
+        watch: &mut dyn FnMut(SpawnProgress) -> bool,
+    ) -> Result<WorkloadHandle> {
         config.validate()?;
         let n = config.num_workers;
         let family = config.work_type.family();
@@ -252,6 +217,17 @@ impl WorkloadHandle {
                 Tasks::Container(_) => in_container.push(launch),
             }
             h.reports.push(Some(r));
+            let p = SpawnProgress {
+                created: i + 1,
+                ready: h.ctl.ready(),
+                total: n,
+            };
+            if !watch(p) {
+                return Err(Error::SpawnCancelled {
+                    created: i + 1,
+                    count: n,
+                });
+            }
         }
         if let (Tasks::Container(slot), Some(pcomm)) = (&mut h.tasks, &pcomm) {
             let mut close = raw_fds(h.reports.iter().flatten());
@@ -261,8 +237,33 @@ impl WorkloadHandle {
         let t = Instant::now();
         // A worker task that already ended will never be ready: fail now
         // rather than after READY_DEADLINE.
-        let give_up = || h.any_task_ended();
+        let mut cancelled = false;
+        // Called on every worker's ready wake: look for ended tasks (a
+        // waitid per task) at most every 50 ms, or the wait is quadratic.
+        let mut looked = t;
+        let give_up = || {
+            let p = SpawnProgress {
+                created: n,
+                ready: h.ctl.ready(),
+                total: n,
+            };
+            cancelled = !watch(p);
+            if cancelled {
+                return true;
+            }
+            if looked.elapsed() < Duration::from_millis(50) {
+                return false;
+            }
+            looked = Instant::now();
+            h.any_task_ended()
+        };
         let ready = h.ctl.wait_ready(n, t + READY_DEADLINE, give_up);
+        if cancelled {
+            return Err(Error::SpawnCancelled {
+                created: n,
+                count: n,
+            });
+        }
         if ready < n {
             return Err(Error::NotReady {
                 ready,
