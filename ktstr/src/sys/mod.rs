@@ -6,6 +6,7 @@
 //! rest of the crate can be read (and mostly unit-tested) without root.
 
 pub(crate) mod clock;
+pub(crate) mod fd;
 pub(crate) mod futex;
 pub(crate) mod limits;
 pub(crate) mod sched;
