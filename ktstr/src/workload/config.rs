@@ -285,7 +285,8 @@ impl WorkloadConfig {
     /// 48 KiB per Thread worker) against `MemAvailable`. So
     /// `num_workers: 100_000` on a host with pid_max 32768 is refused here,
     /// before anything is forked. The engine's largest tested workloads are
-    /// 4096 Thread and 2048 Fork workers (2-CPU VM).
+    /// 8192 Thread and 8192 Fork workers (2-CPU VM; the guide's Workloads chapter
+    /// says how long they take).
     pub fn validate(&self) -> Result<(), crate::Error> {
         self.check().map_err(crate::Error::InvalidConfig)
     }

@@ -299,8 +299,10 @@ impl WorkloadHandle {
     /// not left waiting for a CPU behind its own workers: its `start()`,
     /// its `sleep(duration)` and its stop come on time however many workers
     /// run. It sleeps nearly all that time, so the workers get the same
-    /// CPU. Where real-time scheduling is refused, every report carries a
-    /// note saying so. Measured on a 2-CPU VM: `start()` of 512 Fork
+    /// CPU; work the caller does itself in between (a busy loop on the
+    /// same thread) also runs at that priority, so keep it short. Where
+    /// real-time scheduling is refused, every report carries a note saying
+    /// so. Measured on a 2-CPU VM: `start()` of 512 Fork
     /// spinners took 1.4-4.6 s before, and takes well under 10 ms now.
     pub fn start(&mut self) {
         if !self.started {
