@@ -150,6 +150,11 @@ impl WorkloadHandle {
         watch: &mut dyn FnMut(SpawnProgress) -> bool,
     ) -> Result<WorkloadHandle> {
         config.validate()?;
+        // Spawning is the controller's work too: without the elevation the
+        // spawner competes with every worker it already made (each wakes
+        // to poll for its parent), and spawning grows quadratic. Children
+        // do not inherit it (SCHED_RESET_ON_FORK). Refused: spawn anyway.
+        let _spawning = timekeeper::elevate(config.sched_policy).ok();
         let n = config.num_workers;
         let family = config.work_type.family();
         let mut planned = family.plan(n).map_err(Error::InvalidConfig)?;

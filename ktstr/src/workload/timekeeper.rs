@@ -7,8 +7,8 @@
 //! collecting 4096 Thread workers took 20 s, almost all of it spent
 //! waiting for a turn behind the spinners.
 //!
-//! So from `start()` until its workers are collected (or the handle is
-//! dropped), the controlling thread runs at `SCHED_FIFO` priority 1 (one
+//! So while it spawns, and from `start()` until its workers are collected
+//! (or the handle is dropped), the controlling thread runs at `SCHED_FIFO` priority 1 (one
 //! above the workers' own real-time priority when they have one), with
 //! `SCHED_RESET_ON_FORK`, so that no task it creates meanwhile inherits the
 //! priority. It sleeps nearly all that time, so what the workers get is
