@@ -124,8 +124,12 @@ impl WorkloadHandle {
     /// spawner's memory mappings, so a process that has run many threads
     /// (which leaves their stacks and malloc arenas mapped) forks about 4x
     /// slower; the harness runs each test in a fresh process.
+    ///
+    /// In a program that installed [`crate::interrupt::install`], a SIGINT
+    /// or SIGTERM during the spawn stops it: everything created is stopped
+    /// and reaped, and the result is [`Error::SpawnCancelled`].
     pub fn spawn(config: &WorkloadConfig) -> Result<WorkloadHandle> {
-        Self::spawn_watched(config, &mut |_| true)
+        Self::spawn_watched(config, &mut |_| !crate::interrupt::requested())
     }
 
     /// [`spawn`](Self::spawn), telling `watch` how far it got: after each
