@@ -48,6 +48,19 @@ pub enum Error {
         /// How long spawn waited.
         waited_ms: u64,
     },
+    /// Spawning was cancelled (the progress callback of
+    /// `WorkloadHandle::spawn_watched` returned false, e.g. on Ctrl-C).
+    /// Every worker created was killed and reaped.
+    #[error(
+        "spawning was cancelled after {created} of {count} workers were created; every one of \
+         them was stopped and reaped"
+    )]
+    SpawnCancelled {
+        /// Workers created before the cancel.
+        created: usize,
+        /// Workers asked for.
+        count: usize,
+    },
     /// A cgroup operation failed (the message names the file, the value
     /// and the errno) or refused its input.
     #[error(transparent)]

@@ -6,7 +6,9 @@
 //! rest of the crate can be read (and mostly unit-tested) without root.
 
 pub(crate) mod clock;
+pub(crate) mod fd;
 pub(crate) mod futex;
+pub(crate) mod limits;
 pub(crate) mod proc;
 pub(crate) mod process;
 pub(crate) mod procfs;

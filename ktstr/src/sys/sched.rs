@@ -52,6 +52,18 @@ pub(crate) fn set_scheduler(tid: i32, policy: i32, priority: i32) -> Result<(), 
     Errno::result(r).map(drop)
 }
 
+/// `sched_getscheduler(2)` and `sched_getparam(2)` of thread `tid`: its
+/// policy (with `SCHED_RESET_ON_FORK` when set) and static priority.
+#[doc(alias = "sched_getscheduler")]
+pub(crate) fn get_scheduler(tid: i32) -> Result<(i32, i32), Errno> {
+    // SAFETY: plain syscall with an integer argument.
+    let policy = Errno::result(unsafe { libc::sched_getscheduler(tid) })?;
+    let mut param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: `param` is a valid sched_param on our stack for the call.
+    Errno::result(unsafe { libc::sched_getparam(tid, &mut param) })?;
+    Ok((policy, param.sched_priority))
+}
+
 /// `setpriority(PRIO_PROCESS, tid, nice)`: on Linux nice is per thread.
 #[doc(alias = "setpriority")]
 pub(crate) fn set_nice(tid: i32, nice: i32) -> Result<(), Errno> {

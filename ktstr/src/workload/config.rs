@@ -276,7 +276,17 @@ pub const MAX_COMM_LEN: usize = 15;
 impl WorkloadConfig {
     /// Check every setting against its limits and this host.
     ///
-    /// The error names the offending value and the limit it broke.
+    /// The error names the offending value and the limit it broke. That
+    /// includes what the host can hold, read now: the tasks the workload
+    /// adds against `kernel.pid_max` and `kernel.threads-max` minus the
+    /// tasks already running, the caller's pids cgroup and `RLIMIT_NPROC`
+    /// (unless exempt: root, `CAP_SYS_ADMIN` or `CAP_SYS_RESOURCE`), and an
+    /// estimate of the engine's memory per worker (128 KiB per Fork worker,
+    /// 48 KiB per Thread worker) against `MemAvailable`. So
+    /// `num_workers: 100_000` on a host with pid_max 32768 is refused here,
+    /// before anything is forked. The engine's largest tested workloads are
+    /// 8192 Thread and 8192 Fork workers (2-CPU VM; the guide's Workloads chapter
+    /// says how long they take).
     pub fn validate(&self) -> Result<(), crate::Error> {
         self.check().map_err(crate::Error::InvalidConfig)
     }
@@ -307,6 +317,6 @@ impl WorkloadConfig {
                 }
             }
         }
-        Ok(())
+        super::capacity::check(self, &crate::sys::limits::HostLimits::read())
     }
 }

@@ -175,6 +175,11 @@ impl Control {
         true
     }
 
+    /// Number of workers that reached their start wait.
+    pub(crate) fn ready(&self) -> usize {
+        self.header().ready.load(Ordering::Acquire) as usize
+    }
+
     /// Spawner side: wait until `count` workers are ready, or `deadline`.
     /// `give_up` is polled between waits (a worker that died will never be
     /// ready). Returns the number ready.
@@ -182,7 +187,7 @@ impl Control {
         &self,
         count: usize,
         deadline: std::time::Instant,
-        give_up: impl Fn() -> bool,
+        mut give_up: impl FnMut() -> bool,
     ) -> usize {
         let h = self.header();
         loop {

@@ -5,6 +5,7 @@
 //! The main type here is [`WorkloadHandle`]; what to spawn is a
 //! [`WorkloadConfig`]; what comes back is a [`WorkerReport`] per worker.
 
+mod capacity;
 mod collect;
 mod config;
 pub(crate) mod control;
@@ -12,6 +13,8 @@ mod handle;
 mod report;
 mod run;
 mod spawn;
+mod task_ops;
+mod timekeeper;
 pub(crate) mod types;
 mod work_type;
 mod worker;
@@ -19,7 +22,7 @@ mod worker;
 pub use config::{
     Affinity, CloneMode, MemPolicy, SchedPolicy, WorkSpec, WorkloadConfig, MAX_COMM_LEN,
 };
-pub use handle::{WorkloadHandle, COLLECT_DEADLINE, READY_DEADLINE};
+pub use handle::{SpawnProgress, WorkloadHandle, COLLECT_DEADLINE, READY_DEADLINE};
 pub use report::{ExitInfo, LatencySamples, Migration, Schedstat, WorkerReport};
 pub use work_type::{CustomFn, Phase, WorkType};
 pub use worker::{spin_burst, Worker};

@@ -134,10 +134,18 @@ pub struct WorkerReport {
     pub work_units: u64,
     /// Outer-loop iterations.
     pub iterations: u64,
-    /// CPU time of the loop (`CLOCK_THREAD_CPUTIME_ID` delta), in ns.
+    /// CPU time of the loop (`CLOCK_THREAD_CPUTIME_ID` delta), in ns, read
+    /// at the same points as `wall_time_ns` and never above it.
     pub cpu_time_ns: u64,
-    /// Wall time of the loop, in ns.
+    /// Wall time of the loop, in ns: `ended_at_ns - started_at_ns`.
     pub wall_time_ns: u64,
+    /// When the worker's loop began: `CLOCK_MONOTONIC`, in ns (the same
+    /// clock in every process of the machine, so the reports of one
+    /// workload can be laid side by side). 0 in a sentinel.
+    pub started_at_ns: u64,
+    /// When the worker's loop ended (`CLOCK_MONOTONIC`, ns). 0 in a
+    /// sentinel.
+    pub ended_at_ns: u64,
     /// CPU changes seen at checkpoints.
     pub migrations: u64,
     /// The first [`WorkerReport::MIGRATION_LOG_CAP`] migrations.
@@ -206,6 +214,15 @@ impl WorkerReport {
             return 0.0;
         }
         self.work_units as f64 * 1e9 / self.wall_time_ns as f64
+    }
+
+    /// The share of its wall time the worker spent on a CPU, in 0.0..=1.0
+    /// (0.0 for a loop that took no measurable time).
+    pub fn cpu_share(&self) -> f64 {
+        if self.wall_time_ns == 0 {
+            return 0.0;
+        }
+        (self.cpu_time_ns as f64 / self.wall_time_ns as f64).min(1.0)
     }
 
     /// Wall time not spent on a CPU (runqueue waits, sleeps, blocking).

@@ -120,17 +120,27 @@ pub(crate) fn run_worker(
         }
     }
 
-    let cpu0 = clock::thread_cpu_ns();
+    // The wall and CPU clocks are read back to back at both ends, CPU
+    // inside wall, so both cover the same interval: the loop and nothing
+    // else (the /proc reads around it cost CPU time of their own, which
+    // made a 0 s run report up to 280 % CPU when they fell inside).
     let usage0 = usage();
     let sched0 = read_schedstat();
-    let mut w = Worker::new(ctl.clone(), seat, tid);
+    let wall0 = clock::monotonic_ns();
+    let cpu0 = clock::thread_cpu_ns();
+    let mut w = Worker::starting_at(ctl.clone(), seat, tid, wall0);
     let outcome = catch_unwind(AssertUnwindSafe(|| body.run(&mut w)));
     let cpu1 = clock::thread_cpu_ns();
+    let wall1 = clock::monotonic_ns();
     let usage1 = usage();
     let sched1 = read_schedstat();
 
-    let mut report = w.into_report();
-    report.cpu_time_ns = cpu1.saturating_sub(cpu0);
+    let mut report = w.into_report(wall1);
+    // The thread CPU clock (scheduler clock) and CLOCK_MONOTONIC (timekeeping)
+    // are separate kernel clocks: over a few microseconds their rounding can
+    // put CPU time a little above wall time. A task never runs longer than
+    // it exists, so CPU time is capped at wall time.
+    report.cpu_time_ns = cpu1.saturating_sub(cpu0).min(report.wall_time_ns);
     report.voluntary_csw = usage1.nvcsw.saturating_sub(usage0.nvcsw);
     report.involuntary_csw = usage1.nivcsw.saturating_sub(usage0.nivcsw);
     // A kernel without schedstats reports zeros; only a moving counter is data.

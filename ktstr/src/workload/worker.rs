@@ -77,13 +77,19 @@ impl Worker {
             role: "test",
             work_type: work_type.into(),
         };
-        Worker::new(ctl.clone(), seat, crate::sys::sched::gettid())
+        Worker::starting_at(
+            ctl.clone(),
+            seat,
+            crate::sys::sched::gettid(),
+            clock::monotonic_ns(),
+        )
     }
 }
 
 impl Worker {
-    pub(crate) fn new(ctl: Arc<Control>, seat: Seat, tid: i32) -> Worker {
-        let now = clock::monotonic_ns();
+    /// A recorder whose loop began at `now` (`CLOCK_MONOTONIC` ns, just
+    /// read by the caller, which reads the CPU clock at the same point).
+    pub(crate) fn starting_at(ctl: Arc<Control>, seat: Seat, tid: i32, now: u64) -> Worker {
         let cpu = sched::current_cpu();
         Worker {
             ctl,
@@ -290,11 +296,14 @@ impl Worker {
         clock::monotonic_ns().saturating_sub(self.start_ns)
     }
 
-    /// Turn the recorded telemetry into a report (without the OS-level
-    /// deltas, which the caller adds).
-    pub(crate) fn into_report(self) -> WorkerReport {
-        let wall = clock::monotonic_ns().saturating_sub(self.start_ns);
+    /// Turn the recorded telemetry into a report of a loop that ended at
+    /// `end` (`CLOCK_MONOTONIC` ns), without the OS-level deltas, which the
+    /// caller adds.
+    pub(crate) fn into_report(self, end: u64) -> WorkerReport {
+        let wall = end.saturating_sub(self.start_ns);
         WorkerReport {
+            started_at_ns: self.start_ns,
+            ended_at_ns: end,
             index: self.seat.index,
             tid: self.tid,
             work_type: self.seat.work_type,

@@ -274,3 +274,45 @@ fn set_affinity_with_bad_arguments_leaves_the_workload_intact() {
         before.assert_nothing_left(&what);
     }
 }
+
+/// A worker count past the host's pid_max (100 000 here, as a user would
+/// type it, or pid_max + 1 on a host whose pid_max is larger).
+fn impossible_count() -> usize {
+    let pid_max: usize = std::fs::read_to_string("/proc/sys/kernel/pid_max")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    100_000.max(pid_max + 1)
+}
+
+#[test]
+fn more_workers_than_pid_max_allows() {
+    let n = impossible_count();
+    let t = std::time::Instant::now();
+    rejected(
+        spin(n),
+        &[&format!("num_workers {n}"), "kernel.pid_max", "at most"],
+    );
+    assert!(t.elapsed() < std::time::Duration::from_secs(1));
+}
+
+#[test]
+fn ktstr_run_refuses_an_impossible_count_at_once() {
+    let _g = lock();
+    let n = impossible_count().to_string();
+    let t = std::time::Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ktstr"))
+        .args(["run", "--workers", &n, "--duration", "1s"])
+        .output()
+        .unwrap();
+    let took = t.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "usage error expected: {stderr}");
+    assert!(stderr.contains("kernel.pid_max"), "{stderr}");
+    assert!(stderr.contains(&format!("num_workers {n}")), "{stderr}");
+    assert!(
+        took < std::time::Duration::from_secs(1),
+        "refused after {took:?}"
+    );
+}

@@ -22,5 +22,7 @@ mod helpers;
 mod lifecycle;
 mod naming;
 mod placement;
+mod spawn_cancel;
 mod spawn_errors;
+mod timing;
 mod types;

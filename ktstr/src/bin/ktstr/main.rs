@@ -80,7 +80,8 @@ fn main() -> ExitCode {
         }
         Err(Failure::Runtime(e)) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(EXIT_FAILURE)
+            // Interrupted (while spawning, say): say how, as a shell would.
+            ExitCode::from(ktstr::interrupt::exit_code().unwrap_or(EXIT_FAILURE))
         }
     }
 }

@@ -76,6 +76,31 @@ fn parse_policy(s: &str) -> Result<SchedPolicy, String> {
     }
 }
 
+/// Counts above this show a progress line on stderr while spawning.
+const PROGRESS_ABOVE: usize = 256;
+
+/// Spawn `config`, with a progress line for large counts (unless `quiet`),
+/// stopping at once on Ctrl-C or SIGTERM.
+fn spawn(config: &WorkloadConfig, quiet: bool) -> ktstr::Result<WorkloadHandle> {
+    let chatty = !quiet && config.num_workers > PROGRESS_ABOVE;
+    let began = Instant::now();
+    let mut shown = began;
+    let mut watch = |p: SpawnProgress| {
+        if chatty && (shown.elapsed() >= Duration::from_millis(250) || p.ready == p.total) {
+            shown = Instant::now();
+            eprintln!(
+                "ktstr: spawning: {}/{} created, {} ready ({:.1} s)",
+                p.created,
+                p.total,
+                p.ready,
+                began.elapsed().as_secs_f64()
+            );
+        }
+        !ktstr::interrupt::requested()
+    };
+    WorkloadHandle::spawn_watched(config, &mut watch)
+}
+
 /// Resolve the work type name, with a "did you mean" for near misses.
 fn work_type(name: &str) -> Result<WorkType, Failure> {
     if let Some(wt) = WorkType::from_name(name) {
@@ -119,7 +144,15 @@ fn config(args: &RunArgs) -> Result<WorkloadConfig, Failure> {
 pub(crate) fn main(args: RunArgs) -> Result<(), Failure> {
     let config = config(&args)?;
     ktstr::interrupt::install().context("install the Ctrl-C handler")?;
-    let mut handle = WorkloadHandle::spawn(&config).context("spawn the workload")?;
+    let mut handle = match spawn(&config, args.quiet) {
+        Ok(h) => h,
+        Err(e @ ktstr::Error::SpawnCancelled { .. }) => {
+            return Err(Failure::Runtime(anyhow::anyhow!(
+                "interrupted while spawning: {e}"
+            )));
+        }
+        Err(e) => return Err(anyhow::Error::new(e).context("spawn the workload").into()),
+    };
     if !args.quiet {
         eprintln!(
             "ktstr: {} x {} ({:?}) for {}; Ctrl-C stops early",
@@ -211,11 +244,7 @@ fn print_table(reports: &[WorkerReport], ran: Duration, interrupted: bool) {
         "CSW V/I"
     );
     for r in reports {
-        let cpu_pct = if r.wall_time_ns > 0 {
-            100.0 * r.cpu_time_ns as f64 / r.wall_time_ns as f64
-        } else {
-            0.0
-        };
+        let cpu_pct = 100.0 * r.cpu_share();
         let lat = Percentiles::of(&r.wake_latency.samples);
         let mut notes: Vec<String> = Vec::new();
         if r.sentinel {

@@ -49,11 +49,9 @@ fn child_setup(parent: Pid, close: &[RawFd]) {
         );
     }
     let _ = SigSet::empty().thread_set_mask();
-    for &fd in close {
-        // SAFETY: these are the spawner's descriptors, inherited by fork and
-        // owned by nobody in this child.
-        unsafe { libc::close(fd) };
-    }
+    // The spawner's descriptors, inherited by fork and owned by nobody in
+    // this child.
+    crate::sys::fd::close_all(&mut close.to_vec());
 }
 
 /// Run `f` in a new child process; the child `_exit`s when `f` returns

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::anyhow;
 use serde::Serialize;
 
+use super::controller::{self, Controller};
 use super::host::{loadavg, Host};
 use super::lifecycle::{self, CaseResult, LifecyclePlan};
 use super::overhead::{self, Overhead, OverheadPlan};
@@ -37,6 +38,23 @@ pub(crate) struct BenchArgs {
     /// least 2 rounds, to alternate).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=50))]
     pub repeat: Option<u32>,
+    /// Run only these parts (repeat the flag or separate with commas)
+    /// [default: all three].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub part: Vec<Part>,
+}
+
+/// The parts of the engine benchmark.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// Spawn, start and collect cost, and lost reports.
+    Lifecycle,
+    /// Telemetry overhead against a bare spin loop.
+    Overhead,
+    /// Whether the controlling thread keeps time behind its workers:
+    /// start() at 512 spinners, a 2 s run at 8 workers per CPU, the whole
+    /// life of 1024-4096 Thread workers.
+    Controller,
 }
 
 /// The benchmarks `ktstr bench` runs instead of the engine benchmark.
@@ -79,10 +97,12 @@ struct Report {
     note: &'static str,
     /// How the bench ran.
     settings: Settings,
-    /// One entry per lifecycle table row.
+    /// One entry per lifecycle table row (empty when not run).
     lifecycle: Vec<CaseResult>,
-    /// The telemetry-overhead rounds and ratios.
-    overhead: Overhead,
+    /// The telemetry-overhead rounds and ratios (when run).
+    overhead: Option<Overhead>,
+    /// Whether the controller keeps time (when run).
+    controller: Option<Controller>,
     /// Lost reports: the engine failed (exit code 1). Empty when all is well.
     problems: Vec<String>,
     /// Workers that had not run by the start timeout (the machine may just
@@ -133,37 +153,61 @@ pub(crate) fn main(args: BenchArgs) -> Result<(), Failure> {
     }
 
     let chatty = std::io::stderr().is_terminal();
-    let lifecycle = lifecycle::run(&life, |phase, rep| {
-        if chatty {
-            eprintln!(
-                "bench: lifecycle, phase {}/{}, repeat {}/{}",
-                phase + 1,
-                lifecycle::PHASES.len(),
-                rep + 1,
-                life.repeat
+    let runs = |p: Part| args.part.is_empty() || args.part.contains(&p);
+    let mut lifecycle = Vec::new();
+    if runs(Part::Lifecycle) {
+        lifecycle = lifecycle::run(&life, |phase, rep| {
+            if chatty {
+                eprintln!(
+                    "bench: lifecycle, phase {}/{}, repeat {}/{}",
+                    phase + 1,
+                    lifecycle::PHASES.len(),
+                    rep + 1,
+                    life.repeat
+                );
+            }
+        })?;
+        if !args.json {
+            println!(
+                "\n1. Engine lifecycle: SpinWait workers, median (min-max) over {repeat} repeat(s)"
             );
+            lifecycle::print(&lifecycle, &life);
         }
-    })?;
-    if !args.json {
-        println!(
-            "\n1. Engine lifecycle: SpinWait workers, median (min-max) over {repeat} repeat(s)"
-        );
-        lifecycle::print(&lifecycle, &life);
     }
 
-    let overhead = overhead::run(&over, |round| {
-        if chatty {
-            eprintln!("bench: overhead, round {}/{}", round + 1, over.rounds);
+    let mut overhead = None;
+    if runs(Part::Overhead) {
+        let o = overhead::run(&over, |round| {
+            if chatty {
+                eprintln!("bench: overhead, round {}/{}", round + 1, over.rounds);
+            }
+        })?;
+        if !args.json {
+            println!(
+                "\n2. Telemetry overhead: 1 SpinWait worker (Fork, Affinity::Fixed CPU {cpu}) vs a bare \
+                 spin_burst(1024) loop (thread pinned to CPU {cpu}), {s:.1} s each, one after the other",
+                cpu = over.cpu,
+                s = over.run_for.as_secs_f64()
+            );
+            overhead::print(&o);
         }
-    })?;
-    if !args.json {
-        println!(
-            "\n2. Telemetry overhead: 1 SpinWait worker (Fork, Affinity::Fixed CPU {cpu}) vs a bare \
-             spin_burst(1024) loop (thread pinned to CPU {cpu}), {s:.1} s each, one after the other",
-            cpu = over.cpu,
-            s = over.run_for.as_secs_f64()
-        );
-        overhead::print(&overhead);
+        overhead = Some(o);
+    }
+
+    let mut control = None;
+    if runs(Part::Controller) {
+        let c = controller::run(repeat, |rep| {
+            if chatty {
+                eprintln!("bench: controller, repeat {}/{repeat}", rep + 1);
+            }
+        })?;
+        if !args.json {
+            println!(
+                "\n3. Controller timekeeping: SpinWait workers, median (min-max) over {repeat} repeat(s)"
+            );
+            controller::print(&c);
+        }
+        control = Some(c);
     }
 
     host.loadavg_after = loadavg();
@@ -180,6 +224,7 @@ pub(crate) fn main(args: BenchArgs) -> Result<(), Failure> {
             settings,
             lifecycle,
             overhead,
+            controller: control,
             problems: problems.clone(),
             warnings,
             elapsed_s,

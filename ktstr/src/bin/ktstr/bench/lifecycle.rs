@@ -438,8 +438,8 @@ pub(crate) fn print(results: &[CaseResult], plan: &LifecyclePlan) {
          2 samples per repeat; /worker = spawn / N.\n  \
          start(): the call, wall time, and the spawner's CPU time in it: the futex wake of \
          every worker happens inside the call, so wall minus cpu\n    \
-         is the spawner waiting for a CPU after waking N spinners, not workers waiting \
-         to be released.\n  \
+         is the spawner waiting for a CPU after waking N spinners (small: the spawner runs \
+         at SCHED_FIFO from start() on, unless that was refused).\n  \
          first/all ran: from start() until the first / every worker published an iteration \
          (snapshot_iterations() > 0), polled every {poll} us.\n    \
          With more spinners than CPUs, 'all ran' is bounded below by the scheduler giving \

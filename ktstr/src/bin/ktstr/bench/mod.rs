@@ -1,6 +1,6 @@
 //! `ktstr bench`: benchmark the workload engine itself.
 //!
-//! Two measurements, in one run:
+//! Three measurements, in one run:
 //!
 //! 1. **Lifecycle** ([`lifecycle`]): what spawning, starting and collecting
 //!    `SpinWait` workers costs, in Fork mode at 2, 16, 128 and 512 workers
@@ -8,7 +8,12 @@
 //! 2. **Telemetry overhead** ([`overhead`]): the work rate of one pinned
 //!    engine worker against a bare `spin_burst` loop on the same CPU.
 //!
-//! `ktstr bench peers` ([`peers`]) is a separate run: PipeIo and
+//! 3. **Controller timekeeping** ([`controller`]): whether the spawner
+//!    keeps time behind its own workers (`start()` at 512 spinners, a 2 s
+//!    run at 8 workers per CPU, the whole life of 1024-4096 Thread
+//!    workers).
+//!
+//! `--part` picks some of them. `ktstr bench peers` ([`peers`]) is a separate run: PipeIo and
 //! FutexPingPong side by side with `perf bench sched pipe`, `perf bench
 //! sched messaging` and `hackbench`.
 //!
@@ -18,6 +23,7 @@
 //! layout from [`table`].
 
 mod cli;
+mod controller;
 mod host;
 mod lifecycle;
 mod overhead;

@@ -11,26 +11,27 @@
 //! left. Dropping the handle without collecting stops the same way, then
 //! kills and reaps everything.
 
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use nix::fcntl::{fcntl, FcntlArg, OFlag};
-use nix::sys::signal::{kill, killpg, Signal};
-use nix::sys::wait::{waitid, waitpid, Id, WaitPidFlag, WaitStatus};
-use nix::unistd::{pipe2, Pid};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
 
 use super::collect::{read_all, Received};
 use super::control::Control;
 use super::report::{ExitInfo, WorkerReport};
-use super::run::{frame, Settings};
-use super::spawn::process::{raw_fds, spawn_container, spawn_process};
-use super::spawn::thread::spawn_thread;
-use super::spawn::Launch;
-use super::types::{seats, StopHook};
-use super::{CloneMode, WorkloadConfig};
+use super::run::frame;
+use super::task_ops::{join_threads, kill_and_reap, signal_thread};
+use super::timekeeper::{self, Elevation};
+use super::types::StopHook;
+use super::SchedPolicy;
+mod create;
+
+pub use create::SpawnProgress;
+
 use crate::cpuset::CpuSet;
 use crate::sys::sched;
 use crate::{Error, Result};
@@ -79,6 +80,13 @@ pub struct WorkloadHandle {
     /// Run once at stop, then dropped (see `StopHook`).
     stop_hooks: Vec<Box<dyn StopHook>>,
     started: bool,
+    /// The workers' policy, which the controller's priority must exceed.
+    policy: SchedPolicy,
+    /// The controlling thread's real-time hold, from `start` until the
+    /// workers are collected (see `timekeeper`).
+    elevation: Option<Elevation>,
+    /// Why the controlling thread could not be elevated, for the reports.
+    controller_note: Option<String>,
 }
 
 impl std::fmt::Debug for WorkloadHandle {
@@ -91,205 +99,27 @@ impl std::fmt::Debug for WorkloadHandle {
     }
 }
 
-fn report_pipe(index: usize) -> Result<(OwnedFd, OwnedFd)> {
-    let op = || format!("create the report pipe of worker {index}");
-    let (r, w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| Error::os(op(), e))?;
-    fcntl(
-        r.as_fd().as_raw_fd_compat(),
-        FcntlArg::F_SETFL(OFlag::O_NONBLOCK),
-    )
-    .map_err(|e| Error::os(op(), e))?;
-    Ok((r, w))
-}
-
-/// nix 0.29 takes raw fds in `fcntl`.
-trait RawCompat {
-    fn as_raw_fd_compat(&self) -> std::os::fd::RawFd;
-}
-impl RawCompat for std::os::fd::BorrowedFd<'_> {
-    fn as_raw_fd_compat(&self) -> std::os::fd::RawFd {
-        use std::os::fd::AsRawFd;
-        self.as_raw_fd()
-    }
-}
-
-/// `tgkill(2)`: send `sig` to thread `tid` of process `tgid`.
-fn signal_thread(tgid: Pid, tid: i32, sig: Signal) {
-    // SAFETY: a plain syscall with integer arguments; the kernel checks
-    // that `tid` belongs to `tgid` (ESRCH otherwise, ignored here).
-    unsafe { libc::syscall(libc::SYS_tgkill, tgid.as_raw(), tid, sig as libc::c_int) };
-}
-
-/// Kill a worker process's group and the process, then reap it.
-fn kill_and_reap(pid: Pid) -> ExitInfo {
-    let _ = killpg(pid, Signal::SIGKILL);
-    let _ = kill(pid, Signal::SIGKILL);
-    loop {
-        match waitpid(pid, None) {
-            Ok(WaitStatus::Exited(_, code)) => return ExitInfo::Exited(code),
-            Ok(WaitStatus::Signaled(_, sig, _)) => return ExitInfo::Killed(sig as i32),
-            Ok(_) => continue,
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(e) => return ExitInfo::WaitFailed(e as i32),
-        }
-    }
-}
-
-/// Wait up to `grace` for threads to return; join those that did and
-/// abandon the rest. Returns which threads finished.
-fn join_threads(threads: Vec<JoinHandle<()>>, grace: Duration) -> Vec<bool> {
-    let deadline = Instant::now() + grace;
-    while Instant::now() < deadline && !threads.iter().all(|t| t.is_finished()) {
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    let mut finished = Vec::with_capacity(threads.len());
-    let mut stuck = 0;
-    for t in threads {
-        if t.is_finished() {
-            let _ = t.join();
-            finished.push(true);
-        } else {
-            stuck += 1;
-            finished.push(false);
-        }
-    }
-    if stuck > 0 {
-        eprintln!(
-            "ktstr: {stuck} Thread-mode worker(s) ignored stop for {} ms and were abandoned \
-             (threads cannot be killed; they end with the process)",
-            grace.as_millis()
-        );
-    }
-    finished
-}
-
 impl WorkloadHandle {
-    /// Create the workers of `config`, blocked until [`start`](Self::start).
-    ///
-    /// Validates the whole config first (nothing is created for a bad one),
-    /// and returns once every worker is waiting for start. On any error,
-    /// everything created so far is killed, reaped and unmapped.
-    ///
-    /// Cost, measured on a 2-CPU VM: about 150-230 µs per Fork worker and
-    /// 35-60 µs per Thread worker in a fresh process. Every fork copies the
-    /// spawner's memory mappings, so a process that has run many threads
-    /// (which leaves their stacks and malloc arenas mapped) forks about 4x
-    /// slower; the harness runs each test in a fresh process.
-    pub fn spawn(config: &WorkloadConfig) -> Result<WorkloadHandle> {
-        config.validate()?;
-        let n = config.num_workers;
-        let family = config.work_type.family();
-        let mut planned = family.plan(n).map_err(Error::InvalidConfig)?;
-        let stop_hooks: Vec<Box<dyn StopHook>> = planned
-            .iter_mut()
-            .filter_map(|p| p.body.take_stop_hook())
-            .collect();
-        // The spawner's own descriptors (stop hooks): every child closes
-        // them, so no worker holds them.
-        let hook_fds: Vec<std::os::fd::RawFd> = stop_hooks.iter().flat_map(|k| k.fds()).collect();
-        let seats = seats(&planned, family.name());
-        let ctl = Control::new(n)
-            .map_err(|e| Error::os(format!("map the control block of {n} workers"), e))?;
-        let ctl = Arc::new(ctl);
-        let pcomm = config.spec.pcomm.clone();
-        let tasks = match (&pcomm, config.clone_mode) {
-            (Some(_), _) => Tasks::Container(None),
-            (None, CloneMode::Fork) => Tasks::Processes(Vec::with_capacity(n)),
-            (None, CloneMode::Thread) => Tasks::Threads(Vec::with_capacity(n)),
-        };
-        let mut h = WorkloadHandle {
-            ctl,
-            work_type: family.name(),
-            tasks,
-            tids: vec![0; n],
-            reports: Vec::with_capacity(n),
-            stop_hooks,
-            started: false,
-        };
-        let mut in_container = Vec::new();
-        // Descriptors owned by each body (pipe ends): a Fork child closes
-        // those of every body spawned after it, which the spawner still
-        // holds when it forks (earlier bodies are already gone from here).
-        let body_fds: Vec<Vec<std::os::fd::RawFd>> =
-            planned.iter().map(|p| p.body.owned_fds()).collect();
-        for (i, (plan, seat)) in planned.into_iter().zip(seats).enumerate() {
-            let (r, w) = report_pipe(i)?;
-            let comm = config.spec.comm.clone();
-            let launch = Launch {
-                seat,
-                settings: Settings {
-                    affinity: config.affinity.for_worker(i),
-                    policy: config.sched_policy,
-                    nice: config.nice,
-                    mem_policy: config.mem_policy.clone(),
-                    comm,
-                },
-                body: plan.body,
-                report: w,
-            };
-            match &mut h.tasks {
-                Tasks::Processes(pids) => {
-                    let mut close = raw_fds(h.reports.iter().flatten());
-                    close.extend(raw_fds([&r]));
-                    close.extend(body_fds[i + 1..].iter().flatten());
-                    close.extend(&hook_fds);
-                    let pid = spawn_process(&h.ctl, launch, &close)?;
-                    pids.push(pid);
-                    h.tids[i] = pid.as_raw();
-                }
-                Tasks::Threads(joins) => joins.push(spawn_thread(&h.ctl, launch, || true)?),
-                Tasks::Container(_) => in_container.push(launch),
-            }
-            h.reports.push(Some(r));
-        }
-        if let (Tasks::Container(slot), Some(pcomm)) = (&mut h.tasks, &pcomm) {
-            let mut close = raw_fds(h.reports.iter().flatten());
-            close.extend(&hook_fds);
-            *slot = Some(spawn_container(&h.ctl, pcomm, in_container, &close)?);
-        }
-        let t = Instant::now();
-        // A worker task that already ended will never be ready: fail now
-        // rather than after READY_DEADLINE.
-        let give_up = || h.any_task_ended();
-        let ready = h.ctl.wait_ready(n, t + READY_DEADLINE, give_up);
-        if ready < n {
-            return Err(Error::NotReady {
-                ready,
-                count: n,
-                waited_ms: t.elapsed().as_millis() as u64,
-            });
-        }
-        for (i, tid) in h.tids.iter_mut().enumerate() {
-            *tid = h.ctl.slot(i).tid.load(Ordering::Acquire);
-        }
-        Ok(h)
-    }
-
-    /// Whether a worker process, the pcomm container or a worker thread has
-    /// already ended (without reaping it: teardown reads its status).
-    fn any_task_ended(&self) -> bool {
-        let ended = |pid: &Pid| {
-            let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
-            !matches!(waitid(Id::Pid(*pid), flags), Ok(WaitStatus::StillAlive))
-        };
-        match &self.tasks {
-            Tasks::Processes(pids) => pids.iter().any(ended),
-            Tasks::Container(pid) => pid.iter().any(ended),
-            Tasks::Threads(threads) => threads.iter().any(|t| t.is_finished()),
-        }
-    }
-
     /// Release every worker to begin its work (one futex wake for all).
     /// Idempotent: a second call does nothing.
     ///
-    /// The release does not depend on the caller running again, but the
-    /// caller may have to wait for a CPU behind the workers it just woke:
-    /// with 512 spinners on 2 CPUs `start()` returned after up to 2 s while
-    /// every worker had left its wait within 12 ms. Take a run's start
-    /// timestamp before calling it, not after.
+    /// From here until the workers are collected (or the handle dropped),
+    /// the calling thread runs at `SCHED_FIFO` priority 1, so that it is
+    /// not left waiting for a CPU behind its own workers: its `start()`,
+    /// its `sleep(duration)` and its stop come on time however many workers
+    /// run. It sleeps nearly all that time, so the workers get the same
+    /// CPU; work the caller does itself in between (a busy loop on the
+    /// same thread) also runs at that priority, so keep it short. Where
+    /// real-time scheduling is refused, every report carries a note saying
+    /// so. Measured on a 2-CPU VM: `start()` of 512 Fork
+    /// spinners took 1.4-4.6 s before, and takes well under 10 ms now.
     pub fn start(&mut self) {
         if !self.started {
             self.started = true;
+            match timekeeper::elevate(self.policy) {
+                Ok(e) => self.elevation = Some(e),
+                Err(note) => self.controller_note = Some(note),
+            }
             self.ctl.release();
         }
     }
@@ -407,11 +237,18 @@ impl WorkloadHandle {
         }
         let received = read_all(&mut self.reports, Instant::now() + COLLECT_DEADLINE);
         let exits = self.reap();
-        received
+        self.elevation = None;
+        let mut reports: Vec<WorkerReport> = received
             .into_iter()
             .enumerate()
             .map(|(i, got)| self.report_of(i, got, &exits[i]))
-            .collect()
+            .collect();
+        if let Some(note) = &self.controller_note {
+            for r in &mut reports {
+                r.notes.push(note.clone());
+            }
+        }
+        reports
     }
 
     /// Raise the stop word, then run (and drop) the stop hooks: what a hook
