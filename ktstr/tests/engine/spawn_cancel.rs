@@ -117,7 +117,7 @@ fn ktstr_run_stops_spawning_on_sigint_and_sigterm() {
         );
         assert_eq!(
             status.code(),
-            Some(128 + sig as i32),
+            Some(128 + sig),
             "{name}: exits 128 + the signal, as a shell expects"
         );
         assert!(
