@@ -59,6 +59,7 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
     let result = catch_unwind(AssertUnwindSafe(|| (entry.func)(&mut ctx)));
     let body_ns = t.elapsed().as_nanos() as u64;
     let (groups, verdicts) = ctx.take_record();
+    let payloads = ctx.take_payloads();
     // A body that skipped itself and then ended with that skip (or Ok).
     let mut skipped = ctx.take_skip().filter(|_| match &result {
         Ok(Ok(())) => true,
@@ -118,6 +119,7 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
         body_ns,
         skipped,
         scheduler: sched_outcome,
+        payloads,
     }
 }
 

@@ -37,7 +37,7 @@ pub struct Ctx {
     /// The checks the attribute set explicitly (see `Checker`: an asked-for
     /// check with nothing to compare fails).
     asked: Vec<CheckKind>,
-    recorded: RefCell<Recorded>,
+    pub(super) recorded: RefCell<Recorded>,
     manager: OnceCell<CgroupManager>,
     topology: OnceCell<TestTopology>,
     scheduler: Option<RunningScheduler>,
@@ -55,10 +55,11 @@ pub struct RunningScheduler {
 }
 
 #[derive(Default)]
-struct Recorded {
+pub(super) struct Recorded {
     groups: Vec<ReportGroup>,
-    verdicts: Vec<Verdict>,
+    pub(super) verdicts: Vec<Verdict>,
     skipped: Option<String>,
+    pub(super) payloads: Vec<crate::payload::PayloadReport>,
 }
 
 /// The error [`Ctx::skip`] returns: the harness reports the test ignored
@@ -287,6 +288,11 @@ impl Ctx {
         let reason = reason.into();
         self.recorded.borrow_mut().skipped = Some(reason.clone());
         Err(anyhow::Error::new(Skipped(reason)))
+    }
+
+    /// The payload reports [`Ctx::check_payload`] recorded.
+    pub(crate) fn take_payloads(&self) -> Vec<crate::payload::PayloadReport> {
+        std::mem::take(&mut self.recorded.borrow_mut().payloads)
     }
 
     /// The reason given to [`Ctx::skip`], if the body skipped.

@@ -21,6 +21,7 @@
 
 mod child;
 mod ctx;
+mod ctx_payload;
 mod entry;
 mod expect;
 mod outcome;
@@ -31,6 +32,7 @@ mod supervise;
 mod teardown;
 
 pub use ctx::{Ctx, CtxCheck, RunningScheduler, Skipped};
+pub use ctx_payload::CtxPayloadCheck;
 pub use entry::{CpusetLayout, Requirements, TestEntry, TestFn, ThresholdOverrides, WorkloadSpec};
 pub use expect::ShouldFail;
 pub use outcome::{FailureKind, SchedulerOutcome, TestOutcome};

@@ -68,6 +68,10 @@ pub struct TestOutcome {
     /// What the harness saw of the test's scheduler, when it had one.
     #[serde(default)]
     pub scheduler: Option<SchedulerOutcome>,
+    /// The external load generators the body checked
+    /// ([`super::Ctx::check_payload`]): how each ended and its metrics.
+    #[serde(default)]
+    pub payloads: Vec<crate::payload::PayloadReport>,
 }
 
 /// The test's scheduler, as the harness saw it.

@@ -1,0 +1,68 @@
+//! External load generators beside ktstr's workers: today's sched_ext CI
+//! load (`stress-ng` CPU hogs) and `hackbench`, each in a cgroup of the
+//! test, their metrics parsed into the test's record and checked, with
+//! ktstr's own verdicts on top. A missing tool is reported ignored with
+//! the package to install (`.ci/run` installs stress-ng and rt-tests).
+
+use ktstr::payload::Payload;
+use ktstr::prelude::*;
+
+/// Two ktstr spinners share the machine with two stress-ng CPU hogs in
+/// their own cgroup: nobody starves, no worker stalls for over 2 s, and
+/// stress-ng itself made progress (its bogo ops are in the record).
+#[ktstr::test(
+    requires(root),
+    workers = 2,
+    duration = "2s",
+    max_gap_ms = 2000,
+    max_spread_pct = 60
+)]
+fn workers_progress_beside_stress_ng(ctx: &mut Ctx) -> Result<()> {
+    let stress = ctx.start_payload(
+        &Payload::stress_ng(["--cpu", "2", "--timeout", "30s"]),
+        Some("stress"),
+    )?;
+    let reports = ctx.run_workload()?;
+    ctx.check_payload(stress.stop())
+        .min("cpu.bogo_ops", 1.0)
+        .done()?;
+    ctx.check(&reports)?.done()
+}
+
+/// hackbench's message storm in a cgroup beside a pipe ping-pong pair:
+/// hackbench finishes and the pair keeps waking.
+#[ktstr::test(
+    requires(root),
+    workers = 2,
+    work_type = PipeIo { burst_iters: 0 },
+    duration = "1s",
+    max_gap_ms = 2000
+)]
+fn pipe_pairs_wake_beside_hackbench(ctx: &mut Ctx) -> Result<()> {
+    let hb = ctx.start_payload(
+        &Payload::hackbench(["-g", "2", "-l", "200"]),
+        Some("hackbench"),
+    )?;
+    let reports = ctx.run_workload()?;
+    ctx.check_payload(hb.wait(std::time::Duration::from_secs(60)))
+        .max("time_s", 60.0)
+        .done()?;
+    ctx.check(&reports)?.done()
+}
+
+/// The deliberately broken case: a payload that cannot run its stressor
+/// fails the test through its check, with its own last lines.
+#[ktstr::test(
+    requires(root),
+    workers = 1,
+    duration = "200ms",
+    should_fail = "ended with Exited"
+)]
+fn a_broken_payload_fails_the_test(ctx: &mut Ctx) -> Result<()> {
+    let bad = ctx.start_payload(&Payload::stress_ng(["--no-such-option"]), Some("broken"))?;
+    ctx.run_workload()?;
+    ctx.check_payload(bad.wait(std::time::Duration::from_secs(30)))
+        .done()
+}
+
+ktstr::main!();
