@@ -94,6 +94,7 @@ use proc_macro::TokenStream;
 /// | `ignore` or `ignore = "REASON"` | list the test as ignored (run it with `--ignored` or `--include-ignored`); bare `ignore` gives an empty reason | not ignored |
 /// | `should_fail` or `should_fail = BOOL` | the test passes only if its body or its checks fail | `false` |
 /// | `requires(...)` | what the machine must offer, any of `root`, `sched_ext`, `smt` (each alone or `= BOOL`) and `min_cpus = N` (N ≥ 1); a test whose requirements are not met is reported ignored with the reason | nothing |
+/// | `vm` or `vm(...)` | run the test in a qemu VM booted with a sched_ext kernel (`kernel = "PATH"`, else `KTSTR_KERNEL`, else the cached one); keys `cpus`, `sockets`, `cores`, `threads`, `numa_nodes`, `memory_mb` (≥ 128), `kernel`; a test that needs sched_ext runs in a VM anyway when the host lacks it | on the host |
 ///
 /// ```ignore
 /// #[ktstr::test(

@@ -49,6 +49,7 @@ pub mod scheduler;
 pub mod stats;
 pub(crate) mod sys;
 pub mod topology;
+pub mod vm;
 pub mod workload;
 
 pub use error::{Error, Result};

@@ -171,6 +171,9 @@ pub struct TestEntry {
     /// A sched_ext scheduler to run the test under (a binary name or path
     /// and its arguments, space separated); None: the kernel's default.
     pub scheduler: Option<&'static str>,
+    /// Run in a VM built like this (`#[ktstr::test(vm)]`); None: on the
+    /// host, unless the test needs sched_ext and the host lacks it.
+    pub vm: Option<crate::vm::VmSpec>,
 }
 
 fn default_body(_: &mut Ctx) -> anyhow::Result<()> {
@@ -192,6 +195,7 @@ impl TestEntry {
         should_fail: false,
         requires: Requirements::NONE,
         scheduler: None,
+        vm: None,
     };
 
     /// The name tests are listed and filtered by: the module path without

@@ -27,8 +27,11 @@ mod record;
 mod requirements;
 mod run;
 mod supervise;
+mod vm;
 
+pub use crate::vm::VmSpec;
 pub use ctx::{Ctx, CtxCheck};
 pub use entry::{CpusetLayout, Requirements, TestEntry, TestFn, ThresholdOverrides, WorkloadSpec};
 pub use outcome::TestOutcome;
 pub use run::run_tests;
+pub(crate) use vm::supervise_for_guest;

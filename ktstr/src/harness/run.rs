@@ -10,6 +10,7 @@ use super::child::{run_child, ENV_TEST};
 use super::record::{failure_message, write_record};
 use super::requirements::unmet;
 use super::supervise::{supervise, Options};
+use super::vm::{placement, supervise_in_vm, Placement};
 use super::TestEntry;
 
 /// Slack added to a test's workload duration for its default timeout.
@@ -43,13 +44,16 @@ pub(crate) fn timeout_of(entry: &TestEntry) -> Duration {
 /// Judge a supervised run: Ok to pass, Err with the message to fail.
 fn judge(entry: &TestEntry, nocapture: bool) -> Result<(), Failed> {
     let name = entry.full_name();
-    let sup = supervise(
-        &name,
-        Options {
-            nocapture,
-            timeout: timeout_of(entry),
-        },
-    );
+    let sup = match placement(entry) {
+        Placement::Vm(spec) => supervise_in_vm(entry, &spec, nocapture),
+        _ => supervise(
+            &name,
+            Options {
+                nocapture,
+                timeout: timeout_of(entry),
+            },
+        ),
+    };
     let verdict: Result<(), String> = match &sup.outcome {
         Err(why) => Err(why.clone()),
         Ok(o) if entry.should_fail => {
@@ -97,7 +101,13 @@ fn judge(entry: &TestEntry, nocapture: bool) -> Result<(), Failed> {
 }
 
 fn trial(entry: &'static TestEntry, args: &Arguments) -> Trial {
-    let missing = unmet(&entry.requires, entry.scheduler, entry.workload.cgroups);
+    let missing = match placement(entry) {
+        Placement::Host => unmet(&entry.requires, entry.scheduler, entry.workload.cgroups),
+        // The guest runs as root with sched_ext; the kernel is checked
+        // when the VM is built.
+        Placement::Vm(_) => None,
+        Placement::NoVm(why) => Some(why),
+    };
     let listing = args.list || args.ignored;
     let flagged = (missing.is_some() || entry.ignore.is_some()) && listing;
     let run_ignored = args.ignored || args.include_ignored;
@@ -124,6 +134,9 @@ fn trial(entry: &'static TestEntry, args: &Arguments) -> Trial {
 ///
 /// `KTSTR_JSON=1` selects `--format json`.
 pub fn run_tests() -> ExitCode {
+    if let Some(test) = crate::vm::guest::is_guest_init() {
+        crate::vm::guest::main(&test);
+    }
     if let Ok(name) = std::env::var(ENV_TEST) {
         return run_child(&name);
     }

@@ -40,6 +40,8 @@ pub(crate) struct Supervised {
     /// Problems that are the test's fault even if it passed (leaked
     /// processes).
     pub faults: Vec<String>,
+    /// The VM the test ran in (VM mode only).
+    pub vm: Option<super::vm::VmInfo>,
 }
 
 /// Captured stdout+stderr, interleaved in arrival order, head and tail.
@@ -52,7 +54,7 @@ pub(crate) struct Captured {
 }
 
 impl Captured {
-    fn push(&mut self, data: &[u8]) {
+    pub(crate) fn push(&mut self, data: &[u8]) {
         self.total += data.len();
         let room = KEEP_HEAD.saturating_sub(self.head.len());
         let (h, t) = data.split_at(room.min(data.len()));
@@ -165,6 +167,7 @@ pub(crate) fn supervise(test: &str, opts: Options) -> Supervised {
         output: Captured::default(),
         elapsed: Duration::ZERO,
         faults: Vec::new(),
+        vm: None,
     };
     let (mut child, result_fd) = match spawn(test, opts.nocapture) {
         Ok(c) => c,

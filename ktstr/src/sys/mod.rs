@@ -7,5 +7,7 @@
 
 pub(crate) mod clock;
 pub(crate) mod futex;
+pub(crate) mod guest;
+pub(crate) mod proc;
 pub(crate) mod sched;
 pub(crate) mod shm;

@@ -1,0 +1,247 @@
+//! The harness's VM mode: which tests run in a VM, running one there, and
+//! turning the guest's [`VmResult`] back into the host's [`Supervised`],
+//! so judging, the libtest line and the JSON record are the same as for a
+//! test run on the host.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::run::timeout_of;
+use super::supervise::{supervise, Options, Supervised};
+use super::TestEntry;
+use crate::vm::accel::{self, Accel};
+use crate::vm::qemu::{self, Launch, Timings, Watch};
+use crate::vm::{initramfs, kernel, VmResult, VmSpec, ENV_VM_TEST};
+
+/// Guest CPU work under TCG is about 5× slower than on the host.
+const TCG_SLOWDOWN: u32 = 5;
+/// Time for qemu to start and the kernel to boot to init, on top of the
+/// test's own timeout.
+const BOOT_ALLOWANCE: Duration = Duration::from_secs(30);
+
+/// Where a test runs.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Placement {
+    /// On this machine.
+    Host,
+    /// In a VM with this spec.
+    Vm(VmSpec),
+    /// Nowhere: it needs a VM and none can be booted (the reason).
+    NoVm(String),
+}
+
+/// Whether the test needs sched_ext.
+fn needs_sched_ext(entry: &TestEntry) -> bool {
+    entry.scheduler.is_some() || entry.requires.sched_ext
+}
+
+/// Where `entry` runs: in a VM when it asks for one, or when it needs
+/// sched_ext and this kernel has none.
+pub(crate) fn placement(entry: &TestEntry) -> Placement {
+    let host_sched_ext = Path::new("/sys/kernel/sched_ext").exists();
+    let spec = match entry.vm {
+        Some(spec) => spec,
+        None if needs_sched_ext(entry) && !host_sched_ext => VmSpec::DEFAULT,
+        None => return Placement::Host,
+    };
+    match kernel::configured(spec.kernel) {
+        Some(_) => Placement::Vm(spec),
+        None => Placement::NoVm(format!(
+            "runs in a VM{}, and no kernel is configured: {}",
+            if entry.vm.is_some() {
+                ""
+            } else {
+                " (needs sched_ext, which this kernel lacks)"
+            },
+            kernel::SETUP_HINT
+        )),
+    }
+}
+
+/// What the record says about the VM a test ran in.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct VmInfo {
+    /// The kernel image booted.
+    pub kernel_image: PathBuf,
+    /// The guest kernel's release (`uname -r` in the guest).
+    pub guest_kernel: String,
+    /// The accelerator and why.
+    pub accel: Accel,
+    /// Why that accelerator.
+    pub accel_why: String,
+    /// The spec booted.
+    pub spec: VmSpec,
+    /// Initramfs size in bytes.
+    pub initramfs_bytes: u64,
+    /// It came from the cache.
+    pub initramfs_cached: bool,
+    /// Time to build or find it.
+    pub initramfs_ns: u64,
+    /// Boot, test, teardown, total.
+    pub timings: Timings,
+}
+
+/// The guest's supervisor call: the test as the host harness runs it.
+pub(crate) fn supervise_for_guest(test: &str, timeout: Duration) -> Supervised {
+    supervise(
+        test,
+        Options {
+            nocapture: false,
+            timeout,
+        },
+    )
+}
+
+/// A scheduler binary for the guest: (host path, guest path).
+fn scheduler_binary(cmd: &str) -> Result<(PathBuf, String), String> {
+    let bin = cmd.split_whitespace().next().unwrap_or(cmd);
+    if bin.contains('/') {
+        let p = PathBuf::from(bin);
+        return if p.is_file() {
+            Ok((p, bin.to_string()))
+        } else {
+            Err(format!("the scheduler binary {bin} does not exist"))
+        };
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let cache_bin = crate::vm::cache_dir().join("bin");
+    std::env::split_paths(&path)
+        .chain([cache_bin.clone()])
+        .map(|d| d.join(bin))
+        .find(|p| p.is_file())
+        .map(|p| (p, format!("/bin/{bin}")))
+        .ok_or_else(|| {
+            format!(
+                "the scheduler binary {bin} is neither on PATH nor in {}",
+                cache_bin.display()
+            )
+        })
+}
+
+fn failed(why: String, started: Instant) -> Supervised {
+    Supervised {
+        outcome: Err(why),
+        output: Default::default(),
+        elapsed: started.elapsed(),
+        faults: Vec::new(),
+        vm: None,
+    }
+}
+
+/// Run `entry` in a VM built from `spec`.
+pub(crate) fn supervise_in_vm(entry: &TestEntry, spec: &VmSpec, nocapture: bool) -> Supervised {
+    let started = Instant::now();
+    let name = entry.full_name();
+    let kernel = match kernel::resolve(spec.kernel) {
+        Ok(k) => k,
+        Err(e) => return failed(e, started),
+    };
+    if needs_sched_ext(entry) && kernel.sched_ext == Some(false) {
+        return failed(
+            format!(
+                "needs sched_ext, and the kernel {} was built without it \
+                 (its config has no CONFIG_SCHED_CLASS_EXT=y)",
+                kernel.path.display()
+            ),
+            started,
+        );
+    }
+    let mut extras = Vec::new();
+    if let Some(s) = entry.scheduler {
+        match scheduler_binary(s) {
+            Ok(b) => extras.push(b),
+            Err(e) => return failed(e, started),
+        }
+    }
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => return failed(format!("cannot find the test binary: {e}"), started),
+    };
+    let initrd = match initramfs::build(&exe, &extras) {
+        Ok(i) => i,
+        Err(e) => return failed(format!("cannot build the initramfs: {e}"), started),
+    };
+    let choice = accel::choose(&kernel.path);
+    let slow = if choice.accel == Accel::Tcg {
+        TCG_SLOWDOWN
+    } else {
+        1
+    };
+    let test_timeout = timeout_of(entry) * slow;
+    let launch = Launch {
+        kernel: &kernel.path,
+        initrd: Some(&initrd.path),
+        spec,
+        env: vec![
+            (ENV_VM_TEST.into(), name.clone()),
+            (
+                crate::vm::guest::ENV_VM_TIMEOUT_MS.into(),
+                test_timeout.as_millis().to_string(),
+            ),
+        ],
+        accel: choice.accel,
+        deadline: test_timeout + BOOT_ALLOWANCE * slow.min(2),
+        loglevel: 4,
+    };
+    let run = match qemu::run(&launch, Watch::default()) {
+        Ok(r) => r,
+        Err(e) => return failed(e, started),
+    };
+    let console = || {
+        format!(
+            "\n--- last {} console lines ---\n{}",
+            run.console.len(),
+            run.console.join("\n")
+        )
+    };
+    let mut sup = failed(String::new(), started);
+    let guest = VmResult::decode(&run.port);
+    let guest_kernel = match &guest {
+        Some(Ok(r)) => r.kernel.clone(),
+        _ => String::new(),
+    };
+    match guest {
+        Some(Ok(r)) => {
+            if nocapture {
+                print!("{}", r.output);
+            } else {
+                sup.output.push(r.output.as_bytes());
+            }
+            sup.faults = r.faults;
+            sup.outcome = match (r.outcome, r.failure) {
+                (Some(o), _) => Ok(o),
+                (None, why) => Err(format!(
+                    "{} (in the VM){}\n--- guest kernel log ---\n{}",
+                    why.unwrap_or_else(|| "no outcome".into()),
+                    console(),
+                    r.kmsg_tail.join("\n")
+                )),
+            };
+        }
+        Some(Err(e)) => sup.outcome = Err(format!("{e}{}", console())),
+        None => {
+            sup.outcome = Err(format!(
+                "{}; the guest sent no result record{}",
+                run.failure
+                    .clone()
+                    .unwrap_or_else(|| "the VM powered off".into()),
+                console()
+            ))
+        }
+    }
+    sup.elapsed = started.elapsed();
+    sup.vm = Some(VmInfo {
+        kernel_image: kernel.path,
+        guest_kernel,
+        accel: choice.accel,
+        accel_why: choice.why,
+        spec: *spec,
+        initramfs_bytes: initrd.bytes,
+        initramfs_cached: initrd.cached,
+        initramfs_ns: initrd.elapsed.as_nanos() as u64,
+        timings: run.timings,
+    });
+    sup
+}
