@@ -99,4 +99,55 @@ fn vm_thread_workers_in_threaded_cgroup(ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
+/// Fixture for [`vm_guest_panic_is_reported`]: crashes the guest kernel
+/// with sysrq `c`. Ignored in a normal run (it fails by design).
+#[ktstr::test(
+    vm,
+    duration = "1s",
+    timeout = "20s",
+    ignore = "fixture: panics the guest kernel; vm_guest_panic_is_reported runs it"
+)]
+fn vm_guest_panic_fixture(_ctx: &mut Ctx) -> Result<()> {
+    std::fs::write("/proc/sysrq-trigger", "c")?;
+    std::thread::sleep(std::time::Duration::from_secs(15));
+    bail!("the guest kernel did not panic after sysrq c")
+}
+
+/// A guest kernel panic fails its test, names the panic and shows the
+/// console lines; the run goes on and no qemu is left. Runs the fixture
+/// above through this binary, as `cargo test -- --ignored` would.
+#[ktstr::test(duration = "1s", timeout = "5m")]
+fn vm_guest_panic_is_reported(_ctx: &mut Ctx) -> Result<()> {
+    ensure!(
+        ktstr::vm::kernel::configured(None).is_some(),
+        "no kernel for the VM fixture: run ./scripts/setup --vm or set KTSTR_KERNEL"
+    );
+    let records = std::env::temp_dir().join(format!("ktstr-vm-panic-{}", std::process::id()));
+    let out = std::process::Command::new(std::env::current_exe()?)
+        .args(["--ignored", "--exact", "vm_guest_panic_fixture"])
+        .env("KTSTR_OUTPUT_DIR", &records)
+        .env_remove("KTSTR_CHILD_TEST")
+        .output()?;
+    let _ = std::fs::remove_dir_all(&records);
+    let text = String::from_utf8_lossy(&out.stdout);
+    ensure!(
+        out.status.code() == Some(101),
+        "the panicking fixture should fail the run (exit 101), got {:?}:\n{text}",
+        out.status.code()
+    );
+    for want in [
+        "vm_guest_panic_fixture ... FAILED",
+        "the guest kernel panicked",
+        "console lines",
+        "Kernel panic",
+        "sysrq",
+    ] {
+        ensure!(
+            text.contains(want),
+            "the failure report lacks {want:?}:\n{text}"
+        );
+    }
+    Ok(())
+}
+
 ktstr::main!();

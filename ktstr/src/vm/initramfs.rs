@@ -17,7 +17,7 @@ use super::cpio::CpioWriter;
 use super::elfdeps;
 
 /// Bump when the archive layout changes, so old cache entries are unused.
-const LAYOUT_VERSION: &str = "ktstr-initramfs-1";
+const LAYOUT_VERSION: &str = "ktstr-initramfs-2-strip-debug";
 /// Archives kept in the cache; older ones are removed.
 const KEEP: usize = 8;
 /// Directories every archive has.
@@ -99,7 +99,39 @@ impl Drop for TempFile {
     }
 }
 
-fn write_archive(path: &Path, members: &[Member]) -> std::io::Result<()> {
+/// `strip`, when this machine has it.
+fn strip_tool() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|d| d.join("strip"))
+        .find(|p| p.is_file())
+}
+
+/// A copy of `bin` without debug information in `dir` (removed when the
+/// returned guard drops), or None when `strip` is missing or fails: a
+/// debug test binary is mostly DWARF (38 MB → 9 MB), and the guest
+/// unpacks every byte of the archive under emulation.
+fn stripped(bin: &Path, dir: &Path, tag: &str) -> Option<TempFile> {
+    let strip = strip_tool()?;
+    let out = TempFile(Some(
+        dir.join(format!(".{tag}.{}.strip.tmp", std::process::id())),
+    ));
+    let target = out.0.clone()?;
+    let ok = std::process::Command::new(strip)
+        .arg("--strip-debug")
+        .arg("-o")
+        .arg(&target)
+        .arg(bin)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    ok.then_some(out)
+}
+
+fn write_archive(path: &Path, members: &[Member], tag: &str) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
     let mut w = CpioWriter::new(BufWriter::with_capacity(1 << 20, File::create(path)?));
     let mut dirs: BTreeSet<String> = DIRS.iter().map(|d| d.to_string()).collect();
     for m in members {
@@ -114,7 +146,14 @@ fn write_archive(path: &Path, members: &[Member]) -> std::io::Result<()> {
         w.dir(d)?;
     }
     for m in members {
-        let f = File::open(&m.host)?;
+        let strip = (m.guest == "/init")
+            .then(|| stripped(&m.host, dir, tag))
+            .flatten();
+        let source = strip
+            .as_ref()
+            .and_then(|t| t.0.as_deref())
+            .unwrap_or(&m.host);
+        let f = File::open(source)?;
         let size = f.metadata()?.len();
         w.file(&m.guest, 0o755, size, f)?;
     }
@@ -124,13 +163,26 @@ fn write_archive(path: &Path, members: &[Member]) -> std::io::Result<()> {
         .sync_all()
 }
 
-/// Drop all but the newest [`KEEP`] archives in `dir`.
+/// Drop all but the newest [`KEEP`] archives in `dir`, and temporary
+/// files over ten minutes old (left by a harness killed mid-build).
 fn prune(dir: &Path) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
+    let stale = |p: &Path| {
+        p.extension().is_some_and(|x| x == "tmp")
+            && p.metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().unwrap_or_default() > Duration::from_secs(600))
+    };
+    let rd: Vec<_> = rd.flatten().collect();
+    for e in &rd {
+        if stale(&e.path()) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
     let mut all: Vec<_> = rd
-        .flatten()
+        .iter()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "cpio"))
         .filter_map(|p| Some((p.metadata().ok()?.modified().ok()?, p)))
@@ -170,7 +222,7 @@ fn build_in(dir: &Path, init: &Path, extras: &[(PathBuf, String)]) -> Result<Ini
         t.elapsed().as_nanos()
     ))));
     let tmp_path = tmp.0.clone().unwrap_or_default();
-    write_archive(&tmp_path, &members).map_err(fail)?;
+    write_archive(&tmp_path, &members, &hash).map_err(fail)?;
     std::fs::rename(&tmp_path, &path).map_err(fail)?;
     std::mem::forget(tmp);
     prune(dir);

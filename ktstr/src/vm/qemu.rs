@@ -34,8 +34,11 @@ const PANIC_GRACE: Duration = Duration::from_millis(500);
 
 /// Where qemu is, or an error naming the package to install.
 pub fn find_qemu() -> Result<PathBuf, String> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
+    find_qemu_in(&std::env::var_os("PATH").unwrap_or_default())
+}
+
+fn find_qemu_in(path: &std::ffi::OsStr) -> Result<PathBuf, String> {
+    std::env::split_paths(path)
         .map(|d| d.join(QEMU))
         .find(|p| p.is_file())
         .ok_or_else(|| {
@@ -339,4 +342,54 @@ pub fn run(l: &Launch, watch: Watch) -> Result<VmRun, String> {
         total_ns: ns(started.elapsed()),
     };
     Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_qemu_names_the_package() {
+        let e = find_qemu_in(std::ffi::OsStr::new("/nonexistent")).unwrap_err();
+        assert!(e.contains("qemu-system-x86"), "{e}");
+    }
+
+    #[test]
+    fn the_command_line_carries_topology_numa_and_the_test() {
+        let spec = VmSpec {
+            cpus: 4,
+            sockets: 2,
+            numa_nodes: 2,
+            memory_mb: 1024,
+            ..VmSpec::DEFAULT
+        };
+        let l = Launch {
+            kernel: Path::new("/k/vmlinuz"),
+            initrd: Some(Path::new("/i.cpio")),
+            spec: &spec,
+            env: vec![("KTSTR_VM_TEST".into(), "mod::t".into())],
+            accel: Accel::Tcg,
+            deadline: Duration::from_secs(1),
+            loglevel: 4,
+        };
+        let a = args(&l, "/proc/self/fd/9").unwrap().join(" ");
+        for want in [
+            "-accel tcg",
+            "-smp cpus=4,sockets=2,cores=2,threads=1",
+            "-m 1024",
+            "-initrd /i.cpio",
+            "KTSTR_VM_TEST=mod::t",
+            "panic=-1",
+            "-serial stdio -serial file:/proc/self/fd/9",
+            "node,nodeid=1,cpus=2-3,memdev=m1",
+            "memory-backend-ram,id=m0,size=512M",
+        ] {
+            assert!(a.contains(want), "{want:?} missing from {a}");
+        }
+        let bad = Launch {
+            env: vec![("K".into(), "has space".into())],
+            ..l
+        };
+        assert!(args(&bad, "x").is_err());
+    }
 }
