@@ -99,6 +99,46 @@ fn vm_thread_workers_in_threaded_cgroup(ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
+/// Needs sched_ext and says nothing about a VM: on a host without
+/// sched_ext it boots one by itself, where sched_ext is present and idle.
+#[ktstr::test(requires(sched_ext), duration = "1s")]
+fn sched_ext_test_runs_where_sched_ext_is(ctx: &mut Ctx) -> Result<()> {
+    let state = std::fs::read_to_string("/sys/kernel/sched_ext/state")?;
+    ensure!(
+        state.trim() == "disabled",
+        "no scheduler was asked for, yet sched_ext is {:?}",
+        state.trim()
+    );
+    ctx.run_and_check()
+}
+
+/// The whole path with a real sched_ext scheduler: scx_bpfland is packed
+/// into the initramfs with its libraries, attaches in the guest, and the
+/// workload runs under it.
+#[ktstr::test(vm, scheduler = "scx_bpfland", duration = "2s")]
+fn vm_runs_under_scx_bpfland(ctx: &mut Ctx) -> Result<()> {
+    let state = std::fs::read_to_string("/sys/kernel/sched_ext/state")?;
+    ensure!(
+        state.trim() == "enabled",
+        "sched_ext is {:?} under scx_bpfland",
+        state.trim()
+    );
+    ctx.run_and_check()
+}
+
+/// Two spinning workers for 1 s in a 2-vCPU VM, checked as usual: the
+/// smallest whole VM test (`scripts/bench-vm` times it).
+#[ktstr::test(vm, duration = "1s")]
+fn vm_one_second(ctx: &mut Ctx) -> Result<()> {
+    ctx.run_and_check()
+}
+
+/// The same test on the host: the baseline of `scripts/bench-vm`.
+#[ktstr::test(duration = "1s")]
+fn host_one_second(ctx: &mut Ctx) -> Result<()> {
+    ctx.run_and_check()
+}
+
 /// Fixture for [`vm_guest_panic_is_reported`]: crashes the guest kernel
 /// with sysrq `c`. Ignored in a normal run (it fails by design).
 #[ktstr::test(

@@ -184,6 +184,7 @@ pub(crate) fn supervise_in_vm(entry: &TestEntry, spec: &VmSpec, nocapture: bool)
         accel: choice.accel,
         deadline: test_timeout + BOOT_ALLOWANCE * slow.min(2),
         loglevel: 4,
+        boot_deadline: Some(BOOT_ALLOWANCE * slow.min(2)),
     };
     let run = match qemu::run(&launch, Watch::default()) {
         Ok(r) => r,

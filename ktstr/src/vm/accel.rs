@@ -93,6 +93,7 @@ fn probe(kernel: &Path) -> Choice {
         accel: Accel::Kvm,
         deadline: PROBE_DEADLINE,
         loglevel: 7,
+        boot_deadline: None,
     };
     let watch = Watch {
         first_console_line: true,

@@ -67,6 +67,9 @@ pub struct Launch<'a> {
     pub deadline: Duration,
     /// The kernel's console log level (4: warnings and worse).
     pub loglevel: u8,
+    /// Kill the VM when its init has not started after this long (None:
+    /// only the overall deadline).
+    pub boot_deadline: Option<Duration>,
 }
 
 /// Timings of a run, measured on the host.
@@ -230,6 +233,18 @@ pub fn run(l: &Launch, watch: Watch) -> Result<VmRun, String> {
             ));
             break false;
         }
+        if init_at.is_none() && l.boot_deadline.is_some_and(|d| now >= started + d) {
+            run.failure = Some(format!(
+                "the guest did not reach init within {} s ({} mode)",
+                l.boot_deadline.unwrap_or_default().as_secs(),
+                l.accel.name()
+            ));
+            break false;
+        }
+        if crate::interrupt::requested() {
+            run.failure = Some("interrupted (SIGINT/SIGTERM): the VM was stopped".into());
+            break false;
+        }
         if record_at.is_some_and(|t: Instant| t.elapsed() > POWEROFF_GRACE) {
             break false;
         }
@@ -371,6 +386,7 @@ mod tests {
             accel: Accel::Tcg,
             deadline: Duration::from_secs(1),
             loglevel: 4,
+            boot_deadline: None,
         };
         let a = args(&l, "/proc/self/fd/9").unwrap().join(" ");
         for want in [
