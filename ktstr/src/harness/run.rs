@@ -134,9 +134,7 @@ fn trial(entry: &'static TestEntry, args: &Arguments) -> Trial {
 ///
 /// `KTSTR_JSON=1` selects `--format json`.
 pub fn run_tests() -> ExitCode {
-    if let Some(test) = crate::vm::guest::is_guest_init() {
-        crate::vm::guest::main(&test);
-    }
+    crate::vm::guest_init_if_asked();
     if let Ok(name) = std::env::var(ENV_TEST) {
         return run_child(&name);
     }

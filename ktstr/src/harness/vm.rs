@@ -11,15 +11,10 @@ use serde::Serialize;
 use super::run::timeout_of;
 use super::supervise::{supervise, Options, Supervised};
 use super::TestEntry;
-use crate::vm::accel::{self, Accel};
-use crate::vm::qemu::{self, Launch, Timings, Watch};
-use crate::vm::{initramfs, kernel, VmResult, VmSpec, ENV_VM_TEST};
-
-/// Guest CPU work under TCG is about 5× slower than on the host.
-const TCG_SLOWDOWN: u32 = 5;
-/// Time for qemu to start and the kernel to boot to init, on top of the
-/// test's own timeout.
-const BOOT_ALLOWANCE: Duration = Duration::from_secs(30);
+use crate::vm::accel::Accel;
+use crate::vm::boot::{boot, BootRequest};
+use crate::vm::qemu::Timings;
+use crate::vm::{kernel, VmResult, VmSpec, ENV_VM_TEST};
 
 /// Where a test runs.
 #[derive(Clone, Debug, PartialEq)]
@@ -134,20 +129,6 @@ fn failed(why: String, started: Instant) -> Supervised {
 pub(crate) fn supervise_in_vm(entry: &TestEntry, spec: &VmSpec, nocapture: bool) -> Supervised {
     let started = Instant::now();
     let name = entry.full_name();
-    let kernel = match kernel::resolve(spec.kernel) {
-        Ok(k) => k,
-        Err(e) => return failed(e, started),
-    };
-    if needs_sched_ext(entry) && kernel.sched_ext == Some(false) {
-        return failed(
-            format!(
-                "needs sched_ext, and the kernel {} was built without it \
-                 (its config has no CONFIG_SCHED_CLASS_EXT=y)",
-                kernel.path.display()
-            ),
-            started,
-        );
-    }
     let mut extras = Vec::new();
     if let Some(s) = entry.scheduler {
         match scheduler_binary(s) {
@@ -155,41 +136,18 @@ pub(crate) fn supervise_in_vm(entry: &TestEntry, spec: &VmSpec, nocapture: bool)
             Err(e) => return failed(e, started),
         }
     }
-    let exe = match std::env::current_exe() {
-        Ok(e) => e,
-        Err(e) => return failed(format!("cannot find the test binary: {e}"), started),
-    };
-    let initrd = match initramfs::build(&exe, &extras) {
-        Ok(i) => i,
-        Err(e) => return failed(format!("cannot build the initramfs: {e}"), started),
-    };
-    let choice = accel::choose(&kernel.path);
-    let slow = if choice.accel == Accel::Tcg {
-        TCG_SLOWDOWN
-    } else {
-        1
-    };
-    let test_timeout = timeout_of(entry) * slow;
-    let launch = Launch {
-        kernel: &kernel.path,
-        initrd: Some(&initrd.path),
+    let req = BootRequest {
         spec,
-        env: vec![
-            (ENV_VM_TEST.into(), name.clone()),
-            (
-                crate::vm::guest::ENV_VM_TIMEOUT_MS.into(),
-                test_timeout.as_millis().to_string(),
-            ),
-        ],
-        accel: choice.accel,
-        deadline: test_timeout + BOOT_ALLOWANCE * slow.min(2),
-        loglevel: 4,
-        boot_deadline: Some(BOOT_ALLOWANCE * slow.min(2)),
+        needs_sched_ext: needs_sched_ext(entry),
+        extras,
+        env: vec![(ENV_VM_TEST.into(), name)],
+        timeout: timeout_of(entry),
     };
-    let run = match qemu::run(&launch, Watch::default()) {
-        Ok(r) => r,
+    let booted = match boot(&req) {
+        Ok(b) => b,
         Err(e) => return failed(e, started),
     };
+    let run = &booted.run;
     let console = || {
         format!(
             "\n--- last {} console lines ---\n{}",
@@ -234,14 +192,14 @@ pub(crate) fn supervise_in_vm(entry: &TestEntry, spec: &VmSpec, nocapture: bool)
     }
     sup.elapsed = started.elapsed();
     sup.vm = Some(VmInfo {
-        kernel_image: kernel.path,
+        kernel_image: booted.kernel.path.clone(),
         guest_kernel,
-        accel: choice.accel,
-        accel_why: choice.why,
+        accel: booted.accel.accel,
+        accel_why: booted.accel.why.clone(),
         spec: *spec,
-        initramfs_bytes: initrd.bytes,
-        initramfs_cached: initrd.cached,
-        initramfs_ns: initrd.elapsed.as_nanos() as u64,
+        initramfs_bytes: booted.initramfs.bytes,
+        initramfs_cached: booted.initramfs.cached,
+        initramfs_ns: booted.initramfs.elapsed.as_nanos() as u64,
         timings: run.timings,
     });
     sup

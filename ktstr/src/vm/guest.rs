@@ -14,17 +14,75 @@ use crate::sys::guest::{mount_fs, power_off};
 
 /// The result port.
 const PORT: &str = "/dev/ttyS1";
-/// The environment variable with the test's timeout inside the guest.
-pub(crate) const ENV_VM_TIMEOUT_MS: &str = "KTSTR_VM_TIMEOUT_MS";
 /// Kernel log lines kept in the result.
 const KMSG_LINES: usize = 40;
 
-/// Whether this process is a VM guest's init that should run a test.
-pub(crate) fn is_guest_init() -> Option<String> {
+/// The environment variable with a command for the guest's init to run
+/// (`ktstr run --vm`): its arguments, NUL-separated, hex-encoded (the
+/// kernel command line splits on spaces).
+pub(crate) const ENV_VM_CMD: &str = "KTSTR_VM_CMD";
+
+/// What a guest's init was booted to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Job {
+    /// Run this test as the harness does.
+    Test(String),
+    /// Run this binary with these arguments.
+    Command(Vec<String>),
+}
+
+/// Hex of the NUL-joined arguments, for [`ENV_VM_CMD`].
+pub(crate) fn encode_args(args: &[String]) -> String {
+    args.join("\0")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+pub(crate) fn decode_args_for_test(hex: &str) -> Option<Vec<String>> {
+    decode_args(hex)
+}
+
+fn decode_args(hex: &str) -> Option<Vec<String>> {
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect();
+    let text = String::from_utf8(bytes?).ok()?;
+    Some(text.split('\0').map(str::to_string).collect())
+}
+
+/// The job of this process when it is a VM guest's init (PID 1 with
+/// `KTSTR_VM_TEST` or `KTSTR_VM_CMD` set).
+pub(crate) fn job() -> Option<Job> {
     if std::process::id() != 1 {
         return None;
     }
-    std::env::var(super::ENV_VM_TEST).ok()
+    if let Ok(t) = std::env::var(super::ENV_VM_TEST) {
+        return Some(Job::Test(t));
+    }
+    decode_args(&std::env::var(ENV_VM_CMD).ok()?).map(Job::Command)
+}
+
+/// Run `args` with this binary and report its output and exit code.
+fn run_command(args: &[String], r: &mut VmResult) {
+    let out = std::process::Command::new("/init")
+        .args(args)
+        .env_remove(ENV_VM_CMD)
+        .stdin(std::process::Stdio::null())
+        .output();
+    match out {
+        Ok(o) => {
+            r.output = String::from_utf8_lossy(&o.stdout).into_owned();
+            r.output.push_str(&String::from_utf8_lossy(&o.stderr));
+            r.exit_code = o.status.code();
+            if !o.status.success() {
+                r.failure = Some(format!("ktstr {} ended with {}", args.join(" "), o.status));
+            }
+        }
+        Err(e) => r.failure = Some(format!("cannot run /init {}: {e}", args.join(" "))),
+    }
 }
 
 fn mounts() -> Result<(), String> {
@@ -97,7 +155,7 @@ fn kernel_release() -> String {
         .unwrap_or_default()
 }
 
-fn run(test: &str, port: &mut std::fs::File) -> VmResult {
+fn run(job: &Job, port: &mut std::fs::File) -> VmResult {
     let mut r = VmResult {
         kernel: kernel_release(),
         ..VmResult::default()
@@ -109,11 +167,19 @@ fn run(test: &str, port: &mut std::fs::File) -> VmResult {
         return r;
     }
     let _ = writeln!(port, "{INIT_STARTED}");
-    let timeout = std::env::var(ENV_VM_TIMEOUT_MS)
+    let timeout = std::env::var(super::boot::ENV_VM_TIMEOUT_MS)
         .ok()
         .and_then(|t| t.parse().ok())
         .map(Duration::from_millis)
         .unwrap_or(Duration::from_secs(300));
+    let test = match job {
+        Job::Test(t) => t,
+        Job::Command(args) => {
+            run_command(args, &mut r);
+            r.kmsg_tail = kmsg_tail();
+            return r;
+        }
+    };
     let sup = supervise_for_guest(test, timeout);
     match sup.outcome {
         Ok(o) => r.outcome = Some(o),
@@ -127,11 +193,11 @@ fn run(test: &str, port: &mut std::fs::File) -> VmResult {
 }
 
 /// The guest's main: run `test`, report, power off. Never returns.
-pub(crate) fn main(test: &str) -> ! {
+pub(crate) fn main(job: &Job) -> ! {
     let mounted = mounts();
     let mut port = mounted.clone().and_then(|()| open_port());
     let result = match port.as_mut() {
-        Ok(p) => catch_unwind(AssertUnwindSafe(|| run(test, p))).unwrap_or_else(|_| VmResult {
+        Ok(p) => catch_unwind(AssertUnwindSafe(|| run(job, p))).unwrap_or_else(|_| VmResult {
             failure: Some("the guest's init panicked (see the console lines)".into()),
             kernel: kernel_release(),
             ..VmResult::default()

@@ -14,9 +14,12 @@
 //!   cached by content hash; built from [`cpio`] and [`elfdeps`].
 //! - [`qemu`]: the command line, the accelerator probe, the run and its
 //!   deadline.
+//! - [`boot`]: all of that for one boot from the host.
 //! - `guest`: the init side inside the VM.
 
 pub mod accel;
+pub mod boot;
+pub mod command;
 pub mod cpio;
 pub mod elfdeps;
 pub(crate) mod guest;
@@ -41,6 +44,16 @@ pub fn cache_dir() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(std::env::temp_dir);
     home.join(".cache").join("ktstr")
+}
+
+/// When this process is a VM guest's init booted by ktstr (PID 1 with
+/// `KTSTR_VM_TEST` or `KTSTR_VM_CMD`), do what it was booted for, report,
+/// and power off (never returns); otherwise return at once. The test
+/// harness calls it first; so does the `ktstr` tool for `ktstr run --vm`.
+pub fn guest_init_if_asked() {
+    if let Some(job) = guest::job() {
+        guest::main(&job);
+    }
 }
 
 /// The environment variable naming the test a guest init runs.

@@ -30,6 +30,8 @@ pub struct VmResult {
     pub kernel: String,
     /// The last lines of the guest kernel's log.
     pub kmsg_tail: Vec<String>,
+    /// The exit code of a command run in the guest (`ktstr run --vm`).
+    pub exit_code: Option<i32>,
 }
 
 impl VmResult {
