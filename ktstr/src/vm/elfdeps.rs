@@ -32,19 +32,23 @@ pub struct ElfDeps {
 
 /// Read the dynamic dependencies of the 64-bit ELF file at `path`.
 pub fn read(path: &Path) -> Result<ElfDeps, String> {
-    let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // Read only the headers and the dynamic section, not a debug binary's
+    // tens of MB.
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let cache = object::ReadCache::new(file);
+    let data = &cache;
     let bad = |e: object::read::Error| format!("{}: not a readable ELF file: {e}", path.display());
-    let header = elf::FileHeader64::<object::Endianness>::parse(&*data).map_err(bad)?;
+    let header = elf::FileHeader64::<object::Endianness>::parse(data).map_err(bad)?;
     let endian = header.endian().map_err(bad)?;
     let mut deps = ElfDeps::default();
-    for ph in header.program_headers(endian, &*data).map_err(bad)? {
-        if let Some(i) = ph.interpreter(endian, &*data).map_err(bad)? {
+    for ph in header.program_headers(endian, data).map_err(bad)? {
+        if let Some(i) = ph.interpreter(endian, data).map_err(bad)? {
             deps.interp = Some(PathBuf::from(String::from_utf8_lossy(i).into_owned()));
         }
     }
-    let sections = header.sections(endian, &*data).map_err(bad)?;
+    let sections = header.sections(endian, data).map_err(bad)?;
     let origin = path.parent().unwrap_or(Path::new("/"));
-    let table = sections.dynamic_table(endian, &*data).map_err(bad)?;
+    let table = sections.dynamic_table(endian, data).map_err(bad)?;
     for d in table.iter() {
         let text = || {
             table

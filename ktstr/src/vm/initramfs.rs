@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::{BufWriter, Read};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -15,6 +15,7 @@ use twox_hash::XxHash3_128;
 
 use super::cpio::CpioWriter;
 use super::elfdeps;
+use super::filehash::content_hash;
 
 /// Bump when the archive layout changes, so old cache entries are unused.
 const LAYOUT_VERSION: &str = "ktstr-initramfs-2-strip-debug";
@@ -66,23 +67,15 @@ fn members(init: &Path, extras: &[(PathBuf, String)]) -> Result<Vec<Member>, Str
     Ok(out)
 }
 
-fn hash_of(members: &[Member]) -> Result<String, String> {
+fn hash_of(members: &[Member], dir: &Path) -> Result<String, String> {
     let mut h = XxHash3_128::new();
     h.write(LAYOUT_VERSION.as_bytes());
-    let mut buf = vec![0u8; 1 << 20];
+    // A stripped and an unstripped /init are different archives.
+    h.write(&[u8::from(strip_tool().is_some())]);
     for m in members {
         h.write(m.guest.as_bytes());
         h.write(&[0]);
-        let mut f = File::open(&m.host).map_err(|e| format!("{}: {e}", m.host.display()))?;
-        loop {
-            let n = f
-                .read(&mut buf)
-                .map_err(|e| format!("{}: {e}", m.host.display()))?;
-            if n == 0 {
-                break;
-            }
-            h.write(&buf[..n]);
-        }
+        h.write(content_hash(&m.host, &dir.join("hashes"))?.as_bytes());
         h.write(&[0xff]);
     }
     Ok(format!("{:032x}", h.finish_128()))
@@ -204,7 +197,7 @@ pub fn build(init: &Path, extras: &[(PathBuf, String)]) -> Result<Initramfs, Str
 fn build_in(dir: &Path, init: &Path, extras: &[(PathBuf, String)]) -> Result<Initramfs, String> {
     let t = Instant::now();
     let members = members(init, extras)?;
-    let hash = hash_of(&members)?;
+    let hash = hash_of(&members, dir)?;
     let path = dir.join(format!("{hash}.cpio"));
     if let Ok(m) = path.metadata() {
         return Ok(Initramfs {

@@ -22,6 +22,7 @@ pub mod boot;
 pub mod command;
 pub mod cpio;
 pub mod elfdeps;
+mod filehash;
 pub(crate) mod guest;
 pub mod initramfs;
 pub mod kernel;
