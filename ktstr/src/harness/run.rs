@@ -10,7 +10,7 @@ use super::child::{run_child, ENV_TEST};
 use super::record::{failure_message, write_record};
 use super::requirements::unmet;
 use super::supervise::{supervise, Options};
-use super::vm::{placement, supervise_in_vm, Placement};
+use super::vm::{placement, supervise_in_vm, unmet_in_vm, Placement};
 use super::TestEntry;
 
 /// Slack added to a test's workload duration for its default timeout.
@@ -105,7 +105,7 @@ fn trial(entry: &'static TestEntry, args: &Arguments) -> Trial {
         Placement::Host => unmet(&entry.requires, entry.scheduler, entry.workload.cgroups),
         // The guest runs as root with sched_ext; the kernel is checked
         // when the VM is built.
-        Placement::Vm(_) => None,
+        Placement::Vm(spec) => unmet_in_vm(&entry.requires, &spec),
         Placement::NoVm(why) => Some(why),
     };
     let listing = args.list || args.ignored;

@@ -55,6 +55,28 @@ pub(crate) fn placement(entry: &TestEntry) -> Placement {
     }
 }
 
+/// Why a VM built from `spec` cannot meet `req`, or None when it can (the
+/// guest runs as root and has sched_ext; CPUs and SMT come from `spec`).
+pub(crate) fn unmet_in_vm(req: &super::Requirements, spec: &VmSpec) -> Option<String> {
+    let topo = match spec.topology() {
+        Ok(t) => t,
+        Err(e) => return Some(e),
+    };
+    let mut why = Vec::new();
+    if req.min_cpus > topo.cpus as usize {
+        why.push(format!(
+            "needs {} CPUs, its VM has {} (give vm(cpus = {}))",
+            req.min_cpus, topo.cpus, req.min_cpus
+        ));
+    }
+    if req.smt && topo.threads < 2 {
+        why.push(
+            "needs SMT siblings, its VM has one thread per core (give vm(threads = 2, ...))".into(),
+        );
+    }
+    (!why.is_empty()).then(|| why.join("; "))
+}
+
 /// What the record says about the VM a test ran in.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct VmInfo {
@@ -203,4 +225,32 @@ pub(crate) fn supervise_in_vm(entry: &TestEntry, spec: &VmSpec, nocapture: bool)
         timings: run.timings,
     });
     sup
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::harness::Requirements;
+
+    #[test]
+    fn a_vm_meets_what_its_spec_gives_and_says_what_it_lacks() {
+        let spec = VmSpec::DEFAULT;
+        assert_eq!(unmet_in_vm(&Requirements::NONE, &spec), None);
+        let req = Requirements {
+            min_cpus: 4,
+            smt: true,
+            ..Requirements::NONE
+        };
+        let why = unmet_in_vm(&req, &spec).unwrap();
+        assert!(
+            why.contains("needs 4 CPUs, its VM has 2") && why.contains("SMT"),
+            "{why}"
+        );
+        let big = VmSpec {
+            cpus: 4,
+            threads: 2,
+            ..VmSpec::DEFAULT
+        };
+        assert_eq!(unmet_in_vm(&req, &big), None);
+    }
 }

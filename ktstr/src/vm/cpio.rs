@@ -9,6 +9,8 @@ use std::io::{self, Read, Write};
 const S_IFREG: u32 = 0o100000;
 /// Directory type bits.
 const S_IFDIR: u32 = 0o040000;
+/// Character device type bits.
+const S_IFCHR: u32 = 0o020000;
 
 /// Writes entries to `W`; [`CpioWriter::finish`] adds the trailer.
 pub struct CpioWriter<W: Write> {
@@ -39,6 +41,17 @@ impl<W: Write> CpioWriter<W> {
     }
 
     fn header(&mut self, name: &str, mode: u32, nlink: u32, size: u64) -> io::Result<()> {
+        self.header_dev(name, mode, nlink, size, (0, 0))
+    }
+
+    fn header_dev(
+        &mut self,
+        name: &str,
+        mode: u32,
+        nlink: u32,
+        size: u64,
+        (major, minor): (u32, u32),
+    ) -> io::Result<()> {
         let name = name.trim_start_matches('/');
         if size > u32::MAX as u64 {
             return Err(io::Error::other(format!(
@@ -48,9 +61,7 @@ impl<W: Write> CpioWriter<W> {
         let ino = self.ino;
         self.ino += 1;
         let h = format!(
-            "070701{ino:08X}{mode:08X}{:08X}{:08X}{nlink:08X}{:08X}{size:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}",
-            0,
-            0,
+            "070701{ino:08X}{mode:08X}{:08X}{:08X}{nlink:08X}{:08X}{size:08X}{:08X}{:08X}{major:08X}{minor:08X}{:08X}{:08X}",
             0,
             0,
             0,
@@ -82,6 +93,12 @@ impl<W: Write> CpioWriter<W> {
         }
         self.written += copied;
         self.pad()
+    }
+
+    /// A character device node (mode 0600), e.g. `/dev/console` (5, 1),
+    /// so init starts with its stdin, stdout and stderr open.
+    pub fn char_device(&mut self, name: &str, major: u32, minor: u32) -> io::Result<()> {
+        self.header_dev(name, S_IFCHR | 0o600, 1, 0, (major, minor))
     }
 
     /// The trailer; returns the underlying writer.

@@ -167,6 +167,7 @@ fn run(job: &Job, port: &mut std::fs::File) -> VmResult {
         return r;
     }
     let _ = writeln!(port, "{INIT_STARTED}");
+    eprintln!("ktstr guest init: kernel {}, running {job:?}", r.kernel);
     let timeout = std::env::var(super::boot::ENV_VM_TIMEOUT_MS)
         .ok()
         .and_then(|t| t.parse().ok())

@@ -18,7 +18,7 @@ use super::elfdeps;
 use super::filehash::content_hash;
 
 /// Bump when the archive layout changes, so old cache entries are unused.
-const LAYOUT_VERSION: &str = "ktstr-initramfs-2-strip-debug";
+const LAYOUT_VERSION: &str = "ktstr-initramfs-3-console";
 /// Archives kept in the cache; older ones are removed.
 const KEEP: usize = 8;
 /// Directories every archive has.
@@ -138,6 +138,9 @@ fn write_archive(path: &Path, members: &[Member], tag: &str) -> std::io::Result<
     for d in &dirs {
         w.dir(d)?;
     }
+    // The kernel opens /dev/console for init's fds 0-2 before devtmpfs is
+    // mounted over /dev; without the node init starts with none.
+    w.char_device("/dev/console", 5, 1)?;
     for m in members {
         let strip = (m.guest == "/init")
             .then(|| stripped(&m.host, dir, tag))
@@ -241,7 +244,13 @@ mod tests {
         assert!(!a.cached);
         let bytes = std::fs::read(&a.path).unwrap();
         let text = String::from_utf8_lossy(&bytes);
-        for want in ["init\0", "sys/fs/cgroup\0", "libc.so.6\0", "TRAILER!!!\0"] {
+        for want in [
+            "init\0",
+            "dev/console\0",
+            "sys/fs/cgroup\0",
+            "libc.so.6\0",
+            "TRAILER!!!\0",
+        ] {
             assert!(text.contains(want), "archive lacks {want:?}");
         }
         let b = build_in(dir, &exe, &[]).unwrap();
