@@ -15,7 +15,7 @@ use super::VmSpec;
 pub const TCG_SLOWDOWN: u32 = 5;
 /// Time for qemu to start and the kernel to reach init (doubled under
 /// TCG), on top of the guest's own timeout.
-pub const BOOT_ALLOWANCE: Duration = Duration::from_secs(30);
+pub const BOOT_ALLOWANCE: Duration = Duration::from_secs(45);
 /// The environment variable with the guest-side timeout in ms.
 pub const ENV_VM_TIMEOUT_MS: &str = "KTSTR_VM_TIMEOUT_MS";
 
