@@ -96,8 +96,10 @@ pub(crate) struct VmInfo {
     pub initramfs_cached: bool,
     /// Time to build or find it.
     pub initramfs_ns: u64,
-    /// Boot, test, teardown, total.
+    /// Boot, test, teardown, total (of the last boot).
     pub timings: Timings,
+    /// Boots it took (2: the first died before init started).
+    pub boot_attempts: u32,
 }
 
 /// The guest's supervisor call: the test as the host harness runs it.
@@ -223,6 +225,7 @@ pub(crate) fn supervise_in_vm(entry: &TestEntry, spec: &VmSpec, nocapture: bool)
         initramfs_cached: booted.initramfs.cached,
         initramfs_ns: booted.initramfs.elapsed.as_nanos() as u64,
         timings: run.timings,
+        boot_attempts: booted.attempts,
     });
     sup
 }

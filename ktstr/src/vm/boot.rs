@@ -46,9 +46,19 @@ pub struct Booted {
     pub accel: Choice,
     /// What qemu produced.
     pub run: VmRun,
+    /// Boots it took: 2 when the first one died before the guest's init
+    /// started (see [`boot`]).
+    pub attempts: u32,
 }
 
 /// Boot the test binary (this executable) as the guest's init.
+///
+/// A boot that fails before init starts (the kernel panics during boot,
+/// or init is not reached within the boot allowance) is tried once more:
+/// nothing of the test has run yet, and under multi-threaded TCG the
+/// kernel's boot-time code patching sometimes oopses ("Oops: int3" in
+/// early boot, seen about once in 30 boots on a loaded host). It is said
+/// on stderr and counted in [`Booted::attempts`].
 pub fn boot(req: &BootRequest) -> Result<Booted, String> {
     let kernel = kernel::resolve(req.spec.kernel)?;
     if req.needs_sched_ext && kernel.sched_ext == Some(false) {
@@ -81,11 +91,26 @@ pub fn boot(req: &BootRequest) -> Result<Booted, String> {
         loglevel: 4,
         boot_deadline: Some(boot_allowance),
     };
-    let run = qemu::run(&launch, Watch::default())?;
+    let mut attempts = 1;
+    let mut run = qemu::run(&launch, Watch::default())?;
+    if run.timings.boot_to_init_ns.is_none()
+        && run.port.is_empty()
+        && !crate::interrupt::requested()
+    {
+        if let Some(why) = &run.failure {
+            eprintln!(
+                "ktstr: the VM failed before its init started ({why}; last console line: {}); booting it again",
+                run.console.last().map(String::as_str).unwrap_or("none")
+            );
+            attempts = 2;
+            run = qemu::run(&launch, Watch::default())?;
+        }
+    }
     Ok(Booted {
         kernel,
         initramfs,
         accel: choice,
         run,
+        attempts,
     })
 }
