@@ -106,15 +106,27 @@ fn probe(kernel: &Path) -> Choice {
                 why: "a KVM probe boot reached the kernel console".into(),
             }
         }
-        Ok(r) => tcg(match r.failure {
-            Some(f) if f.contains("KVM internal error") => {
-                format!("KVM fails on this machine ({f})")
-            }
-            _ => format!(
-                "a KVM probe boot printed nothing within {} s",
-                PROBE_DEADLINE.as_secs()
-            ),
-        }),
+        Ok(r) => {
+            let qemu_said: Vec<&str> = r
+                .console
+                .iter()
+                .filter_map(|l| l.strip_prefix("qemu: "))
+                .filter(|l| !l.contains("warning:"))
+                .take(2)
+                .collect();
+            tcg(match r.failure {
+                Some(f) if f.contains("KVM internal error") => {
+                    format!("KVM fails on this machine ({f})")
+                }
+                _ if !qemu_said.is_empty() => {
+                    format!("qemu with KVM failed: {}", qemu_said.join(" / "))
+                }
+                _ => format!(
+                    "a KVM probe boot printed nothing within {} s",
+                    PROBE_DEADLINE.as_secs()
+                ),
+            })
+        }
     }
 }
 

@@ -138,9 +138,8 @@ pub fn args(l: &Launch, result_path: &str) -> Result<Vec<String>, String> {
         "-serial".into(),
         format!("file:{result_path}"),
     ];
-    if l.accel == Accel::Kvm {
-        a.extend(["-cpu".into(), "host".into()]);
-    }
+    // No `-cpu host` under KVM: in nested guests qemu aborts setting the
+    // host's MSRs ("failed to set MSR 0x10a"); the default model boots.
     if let Some(i) = l.initrd {
         a.extend(["-initrd".into(), i.to_string_lossy().into_owned()]);
     }
@@ -220,6 +219,8 @@ pub fn run(l: &Launch, watch: Watch) -> Result<VmRun, String> {
     let mut partial = [Vec::new(), Vec::new()];
     let (mut init_at, mut record_at, mut panic_at) = (None, None, None);
     let mut buf = vec![0u8; 64 << 10];
+    // Lines from the guest's console (qemu's own stderr lines not counted).
+    let mut guest_lines = 0usize;
     let exited = loop {
         if let Ok(Some(_)) = child.try_wait() {
             break true;
@@ -251,7 +252,7 @@ pub fn run(l: &Launch, watch: Watch) -> Result<VmRun, String> {
         if panic_at.is_some_and(|t: Instant| t.elapsed() > PANIC_GRACE) {
             break false;
         }
-        if watch.first_console_line && !console.is_empty() {
+        if watch.first_console_line && guest_lines > 0 {
             break false;
         }
         let mut fds = Vec::new();
@@ -322,6 +323,9 @@ pub fn run(l: &Launch, watch: Watch) -> Result<VmRun, String> {
                 if line.contains("KVM internal error") && run.failure.is_none() {
                     run.failure = Some(format!("qemu: {line}"));
                     panic_at = Some(Instant::now() - PANIC_GRACE);
+                }
+                if w == 1 {
+                    guest_lines += 1;
                 }
                 console.push_back(if w == 2 {
                     format!("qemu: {line}")
