@@ -121,7 +121,7 @@ pub fn args(l: &Launch, result_path: &str) -> Result<Vec<String>, String> {
         "none".into(),
         "-no-reboot".into(),
         "-accel".into(),
-        l.accel.qemu_arg().into(),
+        accel_arg(l.accel),
         "-m".into(),
         l.spec.memory_mb.to_string(),
         "-smp".into(),
@@ -161,6 +161,16 @@ pub fn args(l: &Launch, result_path: &str) -> Result<Vec<String>, String> {
         }
     }
     Ok(a)
+}
+
+/// The `-accel` value; `KTSTR_TCG_THREAD=single` runs all vCPUs in one
+/// host thread (slower for parallel guest work, but free of the
+/// multi-threaded TCG races in the kernel's boot-time code patching).
+fn accel_arg(accel: Accel) -> String {
+    match std::env::var("KTSTR_TCG_THREAD").as_deref() {
+        Ok("single") if accel == Accel::Tcg => "tcg,thread=single".into(),
+        _ => accel.qemu_arg().into(),
+    }
 }
 
 /// What to watch a run for.
