@@ -147,6 +147,10 @@ fn expand(args: &Args, f: &ItemFn) -> TokenStream {
         let s = scheduler(s);
         fields.push(quote!(scheduler: ::core::option::Option::Some(#s)));
     }
+    if let Some(v) = &args.vm {
+        let v = vm(v);
+        fields.push(quote!(vm: ::core::option::Option::Some(#v)));
+    }
 
     quote! {
         #f
@@ -251,6 +255,34 @@ fn thresholds(t: &Thresholds) -> TokenStream {
         ::ktstr::harness::ThresholdOverrides {
             #(#fields,)*
             ..::ktstr::harness::ThresholdOverrides::NONE
+        }
+    }
+}
+
+/// `::ktstr::harness::VmSpec { .., ..DEFAULT }`.
+fn vm(v: &crate::parse::vm::Vm) -> TokenStream {
+    let mut fields = Vec::new();
+    for (name, value) in [
+        ("cpus", v.cpus),
+        ("sockets", v.sockets),
+        ("cores", v.cores),
+        ("threads", v.threads),
+        ("numa_nodes", v.numa_nodes),
+        ("memory_mb", v.memory_mb),
+    ] {
+        if let Some(n) = value {
+            let id = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
+            let n = Literal::u32_unsuffixed(n);
+            fields.push(quote!(#id: #n));
+        }
+    }
+    if let Some(k) = &v.kernel {
+        fields.push(quote!(kernel: ::core::option::Option::Some(#k)));
+    }
+    quote! {
+        ::ktstr::harness::VmSpec {
+            #(#fields,)*
+            ..::ktstr::harness::VmSpec::DEFAULT
         }
     }
 }

@@ -87,6 +87,42 @@ pub(crate) const KEYS: &[Key] = &[
         name: "requires",
         takes: "a list in parentheses, e.g. requires(root, sched_ext, smt, min_cpus = 4)",
     },
+    Key {
+        name: "vm",
+        takes: "nothing (`vm` alone) or a list in parentheses, e.g. vm(cpus = 4, memory_mb = 1024)",
+    },
+];
+
+/// The keys allowed inside `vm(...)`.
+pub(crate) const VM_KEYS: &[Key] = &[
+    Key {
+        name: "cpus",
+        takes: "an integer, e.g. cpus = 4",
+    },
+    Key {
+        name: "sockets",
+        takes: "an integer, e.g. sockets = 2",
+    },
+    Key {
+        name: "cores",
+        takes: "an integer (cores per socket), e.g. cores = 2",
+    },
+    Key {
+        name: "threads",
+        takes: "an integer (threads per core), e.g. threads = 2",
+    },
+    Key {
+        name: "numa_nodes",
+        takes: "an integer, e.g. numa_nodes = 2",
+    },
+    Key {
+        name: "memory_mb",
+        takes: "an integer (MiB), e.g. memory_mb = 1024",
+    },
+    Key {
+        name: "kernel",
+        takes: "a string with the path of a bzImage, e.g. kernel = \"/boot/vmlinuz\"",
+    },
 ];
 
 /// The keys allowed inside `requires(...)`.
@@ -207,7 +243,7 @@ mod tests {
         assert!(m.starts_with(
             "unknown key `wokers`; did you mean `workers`? (expected one of: workers, work_type,"
         ));
-        assert!(m.ends_with("should_fail, requires)"), "{m}");
+        assert!(m.ends_with("should_fail, requires, vm)"), "{m}");
         assert_eq!(
             unknown(REQUIRES_KEYS, "gpu"),
             "unknown key `gpu` (expected one of: root, sched_ext, smt, min_cpus)"

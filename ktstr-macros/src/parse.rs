@@ -16,6 +16,8 @@ use syn::{Expr, ExprLit, ExprPath, Ident, Lit, LitStr, Token, UnOp};
 
 use crate::keys::{self, Key, KEYS, REQUIRES_KEYS};
 
+pub(crate) mod vm;
+
 /// Everything the attribute said; `None` (or `false`) for what it left out.
 #[derive(Default)]
 pub(crate) struct Args {
@@ -43,6 +45,8 @@ pub(crate) struct Args {
     pub should_fail: Option<ShouldFail>,
     /// `requires(...)`.
     pub requires: Option<Requires>,
+    /// `vm` or `vm(...)`.
+    pub vm: Option<vm::Vm>,
 }
 
 /// `scheduler = ...`.
@@ -327,6 +331,7 @@ impl Args {
                 Value::List(g) => self.requires = Some(requires.parse2(g.stream())?),
                 _ => return Err(syn::Error::new(item.value_span(), keys::takes(KEYS, name))),
             },
+            "vm" => self.vm = Some(vm::vm(item)?),
             _ => unreachable!("key `{name}` is listed in KEYS but not handled"),
         }
         Ok(())

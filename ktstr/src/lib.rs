@@ -53,6 +53,7 @@ pub mod scheduler;
 pub mod stats;
 pub(crate) mod sys;
 pub mod topology;
+pub mod vm;
 pub mod workload;
 
 pub use error::{Error, Result};

@@ -194,6 +194,9 @@ pub struct TestEntry {
     /// A sched_ext scheduler to run the test under; None: the kernel's
     /// default.
     pub scheduler: Option<Scheduler>,
+    /// Run in a VM built like this (`#[ktstr::test(vm)]`); None: on the
+    /// host, unless the test needs sched_ext and the host lacks it.
+    pub vm: Option<crate::vm::VmSpec>,
 }
 
 fn default_body(_: &mut Ctx) -> anyhow::Result<()> {
@@ -215,6 +218,7 @@ impl TestEntry {
         should_fail: ShouldFail::No,
         requires: Requirements::NONE,
         scheduler: None,
+        vm: None,
     };
 
     /// The name tests are listed and filtered by: the module path without

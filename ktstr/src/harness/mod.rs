@@ -30,7 +30,9 @@ mod requirements;
 mod run;
 mod supervise;
 mod teardown;
+mod vm;
 
+pub use crate::vm::VmSpec;
 pub use ctx::{Ctx, CtxCheck, RunningScheduler, Skipped};
 pub use ctx_payload::CtxPayloadCheck;
 pub use entry::{CpusetLayout, Requirements, TestEntry, TestFn, ThresholdOverrides, WorkloadSpec};
@@ -38,3 +40,4 @@ pub use expect::ShouldFail;
 pub use outcome::{FailureKind, SchedulerOutcome, TestOutcome};
 pub use run::run_tests;
 pub(crate) use run::timeout_scale;
+pub(crate) use vm::supervise_for_guest;

@@ -152,6 +152,8 @@ struct Record<'a> {
     outcome: Option<&'a super::TestOutcome>,
     faults: &'a [String],
     elapsed_ns: u64,
+    /// The VM the test ran in: guest kernel, accelerator, timings.
+    vm: Option<&'a super::vm::VmInfo>,
     host: Host,
     repro: String,
 }
@@ -218,6 +220,7 @@ pub(crate) fn write_record(
         outcome: sup.outcome.as_ref().ok(),
         faults: &sup.faults,
         elapsed_ns: sup.elapsed.as_nanos() as u64,
+        vm: sup.vm.as_ref(),
         host: host(),
         repro: repro_line(&name),
     };

@@ -11,6 +11,7 @@ use super::expect::judge_outcome;
 use super::record::{failure_message, write_record};
 use super::requirements::unmet;
 use super::supervise::{supervise, Options};
+use super::vm::{placement, supervise_in_vm, unmet_in_vm, Placement};
 use super::{TestEntry, TestOutcome};
 
 /// Slack added to a test's workload duration for its default timeout.
@@ -51,13 +52,16 @@ pub(crate) fn timeout_of(entry: &TestEntry) -> Duration {
 /// skipped itself), Err with the message to fail.
 fn judge(entry: &TestEntry, nocapture: bool) -> Result<Completion, Failed> {
     let name = entry.full_name();
-    let sup = supervise(
-        &name,
-        Options {
-            nocapture,
-            timeout: timeout_of(entry),
-        },
-    );
+    let sup = match placement(entry) {
+        Placement::Vm(spec) => supervise_in_vm(entry, &spec, nocapture),
+        _ => supervise(
+            &name,
+            Options {
+                nocapture,
+                timeout: timeout_of(entry),
+            },
+        ),
+    };
     if let Some(sig) = sup.interrupted {
         exit_interrupted(&name, sig);
     }
@@ -157,11 +161,17 @@ fn remove_stale_parents() {
 }
 
 fn trial(entry: &'static TestEntry, args: &Arguments) -> Trial {
-    let missing = unmet(
-        &entry.requires,
-        entry.scheduler.as_ref(),
-        entry.workload.cgroups,
-    );
+    let missing = match placement(entry) {
+        Placement::Host => unmet(
+            &entry.requires,
+            entry.scheduler.as_ref(),
+            entry.workload.cgroups,
+        ),
+        // The guest runs as root with sched_ext; the kernel is checked
+        // when the VM is built.
+        Placement::Vm(spec) => unmet_in_vm(&entry.requires, &spec),
+        Placement::NoVm(why) => Some(why),
+    };
     let listing = args.list || args.ignored;
     let flagged = (missing.is_some() || entry.ignore.is_some()) && listing;
     let run_ignored = args.ignored || args.include_ignored;
@@ -189,6 +199,7 @@ fn trial(entry: &'static TestEntry, args: &Arguments) -> Trial {
 ///
 /// `KTSTR_JSON=1` selects `--format json`.
 pub fn run_tests() -> ExitCode {
+    crate::vm::guest_init_if_asked();
     if let Ok(name) = std::env::var(ENV_TEST) {
         return run_child(&name);
     }

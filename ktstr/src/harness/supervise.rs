@@ -51,6 +51,8 @@ pub(crate) struct Supervised {
     pub faults: Vec<String>,
     /// The signal that interrupted the harness while this test ran.
     pub interrupted: Option<Signal>,
+    /// The VM the test ran in (VM mode only).
+    pub vm: Option<super::vm::VmInfo>,
 }
 
 /// Captured stdout+stderr, interleaved in arrival order, head and tail.
@@ -63,7 +65,7 @@ pub(crate) struct Captured {
 }
 
 impl Captured {
-    fn push(&mut self, data: &[u8]) {
+    pub(crate) fn push(&mut self, data: &[u8]) {
         self.total += data.len();
         let room = KEEP_HEAD.saturating_sub(self.head.len());
         let (h, t) = data.split_at(room.min(data.len()));
@@ -190,6 +192,7 @@ pub(crate) fn supervise(test: &str, opts: Options) -> Supervised {
         elapsed: Duration::ZERO,
         faults: Vec::new(),
         interrupted: None,
+        vm: None,
     };
     let (mut child, result_fd) = match spawn(test, opts.nocapture) {
         Ok(c) => c,

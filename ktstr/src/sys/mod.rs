@@ -8,6 +8,7 @@
 pub(crate) mod clock;
 pub(crate) mod fd;
 pub(crate) mod futex;
+pub(crate) mod guest;
 pub(crate) mod limits;
 pub(crate) mod proc;
 pub(crate) mod process;

@@ -14,6 +14,7 @@ mod compare;
 mod list;
 mod run;
 mod topo;
+mod vm_run;
 
 /// Exit code for a run that worked.
 const EXIT_OK: u8 = 0;
@@ -62,6 +63,8 @@ impl From<anyhow::Error> for Failure {
 }
 
 fn main() -> ExitCode {
+    // Inside a VM booted by `ktstr run --vm`, this binary is init.
+    ktstr::vm::guest_init_if_asked();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::main(args),

@@ -45,6 +45,8 @@ pub(crate) struct RunArgs {
     /// No progress lines while running.
     #[arg(long, short = 'q')]
     quiet: bool,
+    #[command(flatten)]
+    vm: crate::vm_run::VmArgs,
 }
 
 fn parse_clone_mode(s: &str) -> Result<CloneMode, String> {
@@ -142,6 +144,9 @@ fn config(args: &RunArgs) -> Result<WorkloadConfig, Failure> {
 }
 
 pub(crate) fn main(args: RunArgs) -> Result<(), Failure> {
+    if args.vm.wanted() {
+        return crate::vm_run::main(&args.vm, args.duration);
+    }
     let config = config(&args)?;
     ktstr::interrupt::install().context("install the Ctrl-C handler")?;
     let mut handle = match spawn(&config, args.quiet) {

@@ -1,0 +1,251 @@
+//! The harness's VM mode: which tests run in a VM, running one there, and
+//! turning the guest's [`VmResult`] back into the host's [`Supervised`],
+//! so judging, the libtest line and the JSON record are the same as for a
+//! test run on the host.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::run::timeout_of;
+use super::supervise::{supervise, Options, Supervised};
+use super::TestEntry;
+use crate::vm::accel::Accel;
+use crate::vm::boot::{boot, BootRequest};
+use crate::vm::qemu::Timings;
+use crate::vm::{kernel, VmResult, VmSpec, ENV_VM_TEST};
+
+/// Where a test runs.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Placement {
+    /// On this machine.
+    Host,
+    /// In a VM with this spec.
+    Vm(VmSpec),
+    /// Nowhere: it needs a VM and none can be booted (the reason).
+    NoVm(String),
+}
+
+/// Whether the test needs sched_ext.
+fn needs_sched_ext(entry: &TestEntry) -> bool {
+    entry.scheduler.is_some() || entry.requires.sched_ext
+}
+
+/// Where `entry` runs: in a VM when it asks for one, or when it needs
+/// sched_ext and this kernel has none.
+pub(crate) fn placement(entry: &TestEntry) -> Placement {
+    let host_sched_ext = Path::new("/sys/kernel/sched_ext").exists();
+    let spec = match entry.vm {
+        Some(spec) => spec,
+        None if needs_sched_ext(entry) && !host_sched_ext => VmSpec::DEFAULT,
+        None => return Placement::Host,
+    };
+    match kernel::configured(spec.kernel) {
+        Some(_) => Placement::Vm(spec),
+        None => Placement::NoVm(format!(
+            "runs in a VM{}, and no kernel is configured: {}",
+            if entry.vm.is_some() {
+                ""
+            } else {
+                " (needs sched_ext, which this kernel lacks)"
+            },
+            kernel::SETUP_HINT
+        )),
+    }
+}
+
+/// Why a VM built from `spec` cannot meet `req`, or None when it can (the
+/// guest runs as root and has sched_ext; CPUs and SMT come from `spec`).
+pub(crate) fn unmet_in_vm(req: &super::Requirements, spec: &VmSpec) -> Option<String> {
+    let topo = match spec.topology() {
+        Ok(t) => t,
+        Err(e) => return Some(e),
+    };
+    let mut why = Vec::new();
+    if req.min_cpus > topo.cpus as usize {
+        why.push(format!(
+            "needs {} CPUs, its VM has {} (give vm(cpus = {}))",
+            req.min_cpus, topo.cpus, req.min_cpus
+        ));
+    }
+    if req.smt && topo.threads < 2 {
+        why.push(
+            "needs SMT siblings, its VM has one thread per core (give vm(threads = 2, ...))".into(),
+        );
+    }
+    (!why.is_empty()).then(|| why.join("; "))
+}
+
+/// What the record says about the VM a test ran in.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct VmInfo {
+    /// The kernel image booted.
+    pub kernel_image: PathBuf,
+    /// The guest kernel's release (`uname -r` in the guest).
+    pub guest_kernel: String,
+    /// The accelerator and why.
+    pub accel: Accel,
+    /// Why that accelerator.
+    pub accel_why: String,
+    /// The spec booted.
+    pub spec: VmSpec,
+    /// Initramfs size in bytes.
+    pub initramfs_bytes: u64,
+    /// It came from the cache.
+    pub initramfs_cached: bool,
+    /// Time to build or find it.
+    pub initramfs_ns: u64,
+    /// Boot, test, teardown, total (of the last boot).
+    pub timings: Timings,
+    /// Boots it took (2: the first died before init started).
+    pub boot_attempts: u32,
+}
+
+/// The guest's supervisor call: the test as the host harness runs it.
+pub(crate) fn supervise_for_guest(test: &str, timeout: Duration) -> Supervised {
+    supervise(
+        test,
+        Options {
+            nocapture: false,
+            timeout,
+        },
+    )
+}
+
+/// A scheduler binary for the guest: (host path, guest path). A bare name
+/// is found like the host would ([`crate::scheduler::Scheduler::resolve_binary`])
+/// and goes to `/bin` in the guest (on its `PATH`); a path keeps its path.
+fn scheduler_binary(s: &crate::scheduler::Scheduler) -> Result<(PathBuf, String), String> {
+    let host = s.resolve_binary().map_err(|e| e.to_string())?;
+    let bin = s.binary;
+    let guest = if bin.contains('/') {
+        bin.to_string()
+    } else {
+        format!("/bin/{bin}")
+    };
+    Ok((host, guest))
+}
+
+fn failed(why: String, started: Instant) -> Supervised {
+    Supervised {
+        outcome: Err(why),
+        output: Default::default(),
+        elapsed: started.elapsed(),
+        faults: Vec::new(),
+        interrupted: None,
+        vm: None,
+    }
+}
+
+/// Run `entry` in a VM built from `spec`.
+pub(crate) fn supervise_in_vm(entry: &TestEntry, spec: &VmSpec, nocapture: bool) -> Supervised {
+    let started = Instant::now();
+    let name = entry.full_name();
+    let mut extras = Vec::new();
+    if let Some(s) = &entry.scheduler {
+        match scheduler_binary(s) {
+            Ok(b) => extras.push(b),
+            Err(e) => return failed(e, started),
+        }
+    }
+    let req = BootRequest {
+        spec,
+        needs_sched_ext: needs_sched_ext(entry),
+        extras,
+        env: vec![(ENV_VM_TEST.into(), name)],
+        timeout: timeout_of(entry),
+    };
+    let booted = match boot(&req) {
+        Ok(b) => b,
+        Err(e) => return failed(e, started),
+    };
+    let run = &booted.run;
+    let console = || {
+        format!(
+            "\n--- last {} console lines ---\n{}",
+            run.console.len(),
+            run.console.join("\n")
+        )
+    };
+    let mut sup = failed(String::new(), started);
+    let guest = VmResult::decode(&run.port);
+    let guest_kernel = match &guest {
+        Some(Ok(r)) => r.kernel.clone(),
+        _ => String::new(),
+    };
+    match guest {
+        Some(Ok(r)) => {
+            if nocapture {
+                print!("{}", r.output);
+            } else {
+                sup.output.push(r.output.as_bytes());
+            }
+            sup.faults = r.faults;
+            sup.outcome = match (r.outcome, r.failure) {
+                (Some(o), _) => Ok(o),
+                (None, why) => Err(format!(
+                    "{} (in the VM){}\n--- guest kernel log ---\n{}",
+                    why.unwrap_or_else(|| "no outcome".into()),
+                    console(),
+                    r.kmsg_tail.join("\n")
+                )),
+            };
+        }
+        Some(Err(e)) => sup.outcome = Err(format!("{e}{}", console())),
+        None => {
+            sup.outcome = Err(format!(
+                "{}; the guest sent no result record{}",
+                run.failure
+                    .clone()
+                    .unwrap_or_else(|| "the VM powered off".into()),
+                console()
+            ))
+        }
+    }
+    sup.elapsed = started.elapsed();
+    // An interrupt stopped the VM (qemu's run loop watches for it): the
+    // harness exits the way it does for a host test.
+    sup.interrupted = crate::interrupt::signal();
+    sup.vm = Some(VmInfo {
+        kernel_image: booted.kernel.path.clone(),
+        guest_kernel,
+        accel: booted.accel.accel,
+        accel_why: booted.accel.why.clone(),
+        spec: *spec,
+        initramfs_bytes: booted.initramfs.bytes,
+        initramfs_cached: booted.initramfs.cached,
+        initramfs_ns: booted.initramfs.elapsed.as_nanos() as u64,
+        timings: run.timings,
+        boot_attempts: booted.attempts,
+    });
+    sup
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::harness::Requirements;
+
+    #[test]
+    fn a_vm_meets_what_its_spec_gives_and_says_what_it_lacks() {
+        let spec = VmSpec::DEFAULT;
+        assert_eq!(unmet_in_vm(&Requirements::NONE, &spec), None);
+        let req = Requirements {
+            min_cpus: 4,
+            smt: true,
+            ..Requirements::NONE
+        };
+        let why = unmet_in_vm(&req, &spec).unwrap();
+        assert!(
+            why.contains("needs 4 CPUs, its VM has 2") && why.contains("SMT"),
+            "{why}"
+        );
+        let big = VmSpec {
+            cpus: 4,
+            threads: 2,
+            ..VmSpec::DEFAULT
+        };
+        assert_eq!(unmet_in_vm(&req, &big), None);
+    }
+}
