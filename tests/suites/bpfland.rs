@@ -55,4 +55,68 @@ fn bpfland_stays_attached_through_the_workload(ctx: &mut Ctx) -> Result<()> {
     ctx.check(&reports)?.done()
 }
 
+/// Fixture for [`a_killed_scheduler_fails_its_test_with_the_kernels_reason`]:
+/// SIGKILLs bpfland 1 s into the body, then runs a workload. Ignored in a
+/// normal run (it fails by design).
+#[ktstr::test(
+    scheduler = BPFLAND,
+    workers = 2,
+    duration = "1s",
+    ignore = "fixture: kills its scheduler; a_killed_scheduler_fails_its_test_with_the_kernels_reason runs it"
+)]
+fn bpfland_killed_fixture(ctx: &mut Ctx) -> Result<()> {
+    let pid = ctx
+        .scheduler()
+        .map(|s| s.pid)
+        .ok_or_else(|| anyhow!("the harness names no scheduler"))?;
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )?;
+    ctx.run_and_check()
+}
+
+/// A scheduler that dies mid-test fails the test as the scheduler's
+/// failure, with the time into the run and the kernel's own reason — not as
+/// a pass, and not as a check of the workers. Runs the fixture above
+/// through this binary (in a VM when the host lacks sched_ext).
+#[ktstr::test(duration = "1s", timeout = "5m")]
+fn a_killed_scheduler_fails_its_test_with_the_kernels_reason(ctx: &mut Ctx) -> Result<()> {
+    let runs_somewhere = std::path::Path::new("/sys/kernel/sched_ext").exists()
+        || ktstr::vm::kernel::configured(None).is_some();
+    if !runs_somewhere {
+        return ctx.skip("no sched_ext here and no VM kernel: run ./scripts/setup --vm");
+    }
+    if BPFLAND.resolve_binary().is_err() {
+        return ctx.skip("scx_bpfland is not installed: run ./scripts/setup --vm");
+    }
+    let records = std::env::temp_dir().join(format!("ktstr-bpfland-kill-{}", std::process::id()));
+    let out = std::process::Command::new(std::env::current_exe()?)
+        .args(["--ignored", "--exact", "bpfland_killed_fixture"])
+        .env("KTSTR_OUTPUT_DIR", &records)
+        .env_remove("KTSTR_CHILD_TEST")
+        .output()?;
+    let _ = std::fs::remove_dir_all(&records);
+    let text = String::from_utf8_lossy(&out.stdout);
+    ensure!(
+        out.status.code() == Some(101),
+        "the fixture should fail the run (exit 101), got {:?}:\n{text}",
+        out.status.code()
+    );
+    for want in [
+        "bpfland_killed_fixture ... FAILED",
+        "scx_bpfland",
+        "into the run",
+        "unregistered from user space",
+        "SIGKILL",
+    ] {
+        ensure!(
+            text.contains(want),
+            "the failure report lacks {want:?}:\n{text}"
+        );
+    }
+    Ok(())
+}
+
 ktstr::main!();
