@@ -113,20 +113,6 @@ pub(crate) fn supervise_for_guest(test: &str, timeout: Duration) -> Supervised {
     )
 }
 
-/// A scheduler binary for the guest: (host path, guest path). A bare name
-/// is found like the host would ([`crate::scheduler::Scheduler::resolve_binary`])
-/// and goes to `/bin` in the guest (on its `PATH`); a path keeps its path.
-fn scheduler_binary(s: &crate::scheduler::Scheduler) -> Result<(PathBuf, String), String> {
-    let host = s.resolve_binary().map_err(|e| e.to_string())?;
-    let bin = s.binary;
-    let guest = if bin.contains('/') {
-        bin.to_string()
-    } else {
-        format!("/bin/{bin}")
-    };
-    Ok((host, guest))
-}
-
 fn failed(why: String, started: Instant) -> Supervised {
     Supervised {
         outcome: Err(why),
@@ -144,7 +130,7 @@ pub(crate) fn supervise_in_vm(entry: &TestEntry, spec: &VmSpec, nocapture: bool)
     let name = entry.full_name();
     let mut extras = Vec::new();
     if let Some(s) = &entry.scheduler {
-        match scheduler_binary(s) {
+        match crate::vm::scheduler_binary(s) {
             Ok(b) => extras.push(b),
             Err(e) => return failed(e, started),
         }

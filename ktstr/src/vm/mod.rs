@@ -59,3 +59,18 @@ pub fn guest_init_if_asked() {
 
 /// The environment variable naming the test a guest init runs.
 pub const ENV_VM_TEST: &str = "KTSTR_VM_TEST";
+
+/// A scheduler's binary for a guest: (host path, guest path). A bare name
+/// is found as the host would ([`crate::scheduler::Scheduler::resolve_binary`])
+/// and goes to `/bin` in the guest (on its `PATH`); a path keeps its path.
+pub fn scheduler_binary(
+    s: &crate::scheduler::Scheduler,
+) -> Result<(std::path::PathBuf, String), String> {
+    let host = s.resolve_binary().map_err(|e| e.to_string())?;
+    let guest = if s.binary.contains('/') {
+        s.binary.to_string()
+    } else {
+        format!("/bin/{}", s.binary)
+    };
+    Ok((host, guest))
+}

@@ -45,6 +45,11 @@ pub(crate) struct RunArgs {
     /// No progress lines while running.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Run the workload under this sched_ext scheduler (binary and its
+    /// arguments, e.g. "scx_bpfland --slice-us 2000"): started and attached
+    /// before the workers, watched, stopped after; its failure fails the run.
+    #[arg(long, value_name = "CMD")]
+    scheduler: Option<String>,
     #[command(flatten)]
     vm: crate::vm_run::VmArgs,
 }
@@ -144,11 +149,46 @@ fn config(args: &RunArgs) -> Result<WorkloadConfig, Failure> {
 }
 
 pub(crate) fn main(args: RunArgs) -> Result<(), Failure> {
+    let scheduler = match &args.scheduler {
+        None => None,
+        Some(cmd) => Some(
+            ktstr::scheduler::Scheduler::from_command_line(cmd)
+                .ok_or_else(|| Failure::Usage("--scheduler needs a command".into()))?,
+        ),
+    };
     if args.vm.wanted() {
-        return crate::vm_run::main(&args.vm, args.duration);
+        return crate::vm_run::main(&args.vm, args.duration, scheduler.as_ref());
     }
     let config = config(&args)?;
     ktstr::interrupt::install().context("install the Ctrl-C handler")?;
+    let sched = match &scheduler {
+        None => None,
+        Some(s) => {
+            let run = ktstr::scheduler::SchedulerRun::start(s)
+                .map_err(|e| Failure::Runtime(anyhow::Error::new(e)))?;
+            if !args.quiet {
+                eprintln!(
+                    "ktstr: scheduler \"{s}\" attached in {:.2} s (ops {:?})",
+                    run.attached_after().as_secs_f64(),
+                    run.ops().unwrap_or("?")
+                );
+            }
+            Some(run)
+        }
+    };
+    let result = run_workload(&args, &config);
+    // The scheduler's fate decides over the workload's: verdicts taken
+    // without it attached are not its verdicts.
+    if let Some(run) = sched {
+        if let Err(f) = run.stop() {
+            return Err(Failure::Runtime(anyhow::anyhow!("{f}")));
+        }
+    }
+    result
+}
+
+fn run_workload(args: &RunArgs, config: &WorkloadConfig) -> Result<(), Failure> {
+    let config = config.clone();
     let mut handle = match spawn(&config, args.quiet) {
         Ok(h) => h,
         Err(e @ ktstr::Error::SpawnCancelled { .. }) => {

@@ -53,8 +53,14 @@ fn guest_args() -> Vec<String> {
     out
 }
 
-/// Run `ktstr run ...` in a VM; `duration` bounds the guest's time.
-pub(crate) fn main(vm: &VmArgs, duration: Duration) -> Result<(), Failure> {
+/// Run `ktstr run ...` in a VM; `duration` bounds the guest's time. With
+/// a scheduler, its binary (and libraries) go into the guest, which runs
+/// the workload under it.
+pub(crate) fn main(
+    vm: &VmArgs,
+    duration: Duration,
+    scheduler: Option<&ktstr::scheduler::Scheduler>,
+) -> Result<(), Failure> {
     let kernel: Option<&'static str> = vm.kernel.clone().map(|k| &*Box::leak(k.into_boxed_str()));
     let spec = VmSpec {
         cpus: vm.vm_cpus,
@@ -64,8 +70,14 @@ pub(crate) fn main(vm: &VmArgs, duration: Duration) -> Result<(), Failure> {
     };
     spec.topology().map_err(Failure::Usage)?;
     let args = guest_args();
-    let timeout = duration * 2 + Duration::from_secs(30);
-    let r = run_command(&args, &spec, Vec::new(), false, timeout)
+    let mut timeout = duration * 2 + Duration::from_secs(30);
+    let mut extras = Vec::new();
+    if let Some(s) = scheduler {
+        extras.push(ktstr::vm::scheduler_binary(s).map_err(Failure::Usage)?);
+        // Attach, and the stop with its fall-back check.
+        timeout += Duration::from_secs(30);
+    }
+    let r = run_command(&args, &spec, extras, scheduler.is_some(), timeout)
         .map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
     print!("{}", r.output);
     let secs = |ns: Option<u64>| ns.map_or("-".to_string(), |n| format!("{:.2}", n as f64 / 1e9));
