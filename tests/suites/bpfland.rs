@@ -91,32 +91,16 @@ fn a_killed_scheduler_fails_its_test_with_the_kernels_reason(ctx: &mut Ctx) -> R
     if BPFLAND.resolve_binary().is_err() {
         return ctx.skip("scx_bpfland is not installed: run ./scripts/setup --vm");
     }
-    let records = std::env::temp_dir().join(format!("ktstr-bpfland-kill-{}", std::process::id()));
-    let out = std::process::Command::new(std::env::current_exe()?)
-        .args(["--ignored", "--exact", "bpfland_killed_fixture"])
-        .env("KTSTR_OUTPUT_DIR", &records)
-        .env_remove("KTSTR_CHILD_TEST")
-        .output()?;
-    let _ = std::fs::remove_dir_all(&records);
-    let text = String::from_utf8_lossy(&out.stdout);
-    ensure!(
-        out.status.code() == Some(101),
-        "the fixture should fail the run (exit 101), got {:?}:\n{text}",
-        out.status.code()
-    );
-    for want in [
-        "bpfland_killed_fixture ... FAILED",
-        "scx_bpfland",
-        "into the run",
-        "unregistered from user space",
-        "SIGKILL",
-    ] {
-        ensure!(
-            text.contains(want),
-            "the failure report lacks {want:?}:\n{text}"
-        );
-    }
-    Ok(())
+    ktstr::harness::run_sibling("bpfland_killed_fixture")?.expect(
+        101,
+        &[
+            "bpfland_killed_fixture ... FAILED",
+            "scx_bpfland",
+            "into the run",
+            "unregistered from user space",
+            "SIGKILL",
+        ],
+    )
 }
 
 ktstr::main!();

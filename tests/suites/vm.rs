@@ -162,32 +162,16 @@ fn vm_guest_panic_is_reported(ctx: &mut Ctx) -> Result<()> {
         return ctx
             .skip("no kernel for the VM fixture: run ./scripts/setup --vm or set KTSTR_KERNEL");
     }
-    let records = std::env::temp_dir().join(format!("ktstr-vm-panic-{}", std::process::id()));
-    let out = std::process::Command::new(std::env::current_exe()?)
-        .args(["--ignored", "--exact", "vm_guest_panic_fixture"])
-        .env("KTSTR_OUTPUT_DIR", &records)
-        .env_remove("KTSTR_CHILD_TEST")
-        .output()?;
-    let _ = std::fs::remove_dir_all(&records);
-    let text = String::from_utf8_lossy(&out.stdout);
-    ensure!(
-        out.status.code() == Some(101),
-        "the panicking fixture should fail the run (exit 101), got {:?}:\n{text}",
-        out.status.code()
-    );
-    for want in [
-        "vm_guest_panic_fixture ... FAILED",
-        "the guest kernel panicked",
-        "console lines",
-        "Kernel panic",
-        "sysrq",
-    ] {
-        ensure!(
-            text.contains(want),
-            "the failure report lacks {want:?}:\n{text}"
-        );
-    }
-    Ok(())
+    ktstr::harness::run_sibling("vm_guest_panic_fixture")?.expect(
+        101,
+        &[
+            "vm_guest_panic_fixture ... FAILED",
+            "the guest kernel panicked",
+            "console lines",
+            "Kernel panic",
+            "sysrq",
+        ],
+    )
 }
 
 ktstr::main!();
