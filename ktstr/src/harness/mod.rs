@@ -41,5 +41,5 @@ pub use expect::ShouldFail;
 pub use outcome::{FailureKind, SchedulerOutcome, TestOutcome};
 pub use run::run_tests;
 pub(crate) use run::timeout_scale;
-pub use sibling::{run_sibling, SiblingRun};
+pub use sibling::{in_vm_guest, run_sibling, SiblingRun};
 pub(crate) use vm::supervise_for_guest;

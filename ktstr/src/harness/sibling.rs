@@ -36,6 +36,12 @@ impl SiblingRun {
     }
 }
 
+/// Whether this process runs inside a ktstr VM guest, where a sibling
+/// that needs a VM of its own cannot get one: checker tests skip there.
+pub fn in_vm_guest() -> bool {
+    std::env::var_os(crate::vm::ENV_VM_TEST).is_some()
+}
+
 /// Run test `name` of this binary (usually an `ignore`d fixture) with
 /// `--ignored --exact`, its JSON record kept out of the normal output
 /// directory, and return what it printed.

@@ -32,12 +32,24 @@ fn needs_sched_ext(entry: &TestEntry) -> bool {
     entry.scheduler.is_some() || entry.requires.sched_ext
 }
 
-/// Where `entry` runs: in a VM when it asks for one, or when it needs
-/// sched_ext and this kernel has none.
+/// Whether `KTSTR_KERNEL` is set: then the whole run is on that kernel,
+/// every test in a VM (`KTSTR_KERNEL=/path/to/bzImage cargo test`).
+fn whole_run_in_vm() -> bool {
+    std::env::var_os(kernel::ENV_KERNEL).is_some_and(|k| !k.is_empty())
+}
+
+/// Where `entry` runs: in a VM when it asks for one, when `KTSTR_KERNEL`
+/// puts the whole run on a kernel, or when it needs sched_ext and this
+/// kernel has none.
 pub(crate) fn placement(entry: &TestEntry) -> Placement {
+    if std::env::var_os(crate::vm::ENV_VM_TEST).is_some() {
+        // Already the guest: the test runs here.
+        return Placement::Host;
+    }
     let host_sched_ext = Path::new("/sys/kernel/sched_ext").exists();
     let spec = match entry.vm {
         Some(spec) => spec,
+        None if whole_run_in_vm() => VmSpec::DEFAULT,
         None if needs_sched_ext(entry) && !host_sched_ext => VmSpec::DEFAULT,
         None => return Placement::Host,
     };
