@@ -15,3 +15,12 @@ pub mod cgroups {}
 
 #[doc = include_str!("src/cli.md")]
 pub mod cli {}
+
+#[doc = include_str!("src/getting-started.md")]
+pub mod getting_started {}
+
+#[doc = include_str!("src/reading-failures.md")]
+pub mod reading_failures {}
+
+#[doc = include_str!("src/comparing.md")]
+pub mod comparing {}
