@@ -20,6 +20,7 @@
 //! | [`scheduler`] | running a test under a sched_ext scheduler |
 //! | [`stats`] | percentiles and CV, the one implementation everything uses |
 //! | [`payload`] | stress-ng, hackbench, perf bench sched as workloads, their metrics checked |
+//! | [`scenarios`] | canned scenarios any scheduler should pass: `ktstr::scenarios::suite!()` |
 //! | [`compare`] | `ktstr compare`: two runs' records, metric by metric, against noise |
 //!
 //! Start with `use ktstr::prelude::*`.
@@ -49,6 +50,7 @@ pub mod harness;
 pub mod interrupt;
 pub mod payload;
 pub mod prelude;
+pub mod scenarios;
 pub mod scheduler;
 pub mod stats;
 pub(crate) mod sys;
