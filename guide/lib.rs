@@ -24,3 +24,6 @@ pub mod reading_failures {}
 
 #[doc = include_str!("src/comparing.md")]
 pub mod comparing {}
+
+#[doc = include_str!("src/canned-scenarios.md")]
+pub mod canned_scenarios {}
