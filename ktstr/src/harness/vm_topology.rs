@@ -183,6 +183,8 @@ mod tests {
             assert_eq!((s.cpus, s.sockets, s.threads, s.numa_nodes), want, "{r:?}");
             assert_eq!(unmet_in_vm(&r, &s), None, "{r:?} in {s:?}");
         }
+        // Nothing asked (a sched_ext test on a host without it): the default VM.
+        assert_eq!(spec_for(&Requirements::NONE), Ok(VmSpec::DEFAULT));
         assert_eq!(spec_for(&req(false, 0, 0, 4)).unwrap().memory_mb, 1024);
         let e = spec_for(&req(false, 4096, 0, 0)).unwrap_err();
         assert!(e.contains("more than ktstr boots (64)"), "{e}");
