@@ -303,6 +303,14 @@ fn requires(r: &Requires) -> TokenStream {
         let n = Literal::u64_unsuffixed(n);
         fields.push(quote!(min_cpus: #n));
     }
+    if let Some(n) = r.min_llcs {
+        let n = Literal::u64_unsuffixed(n);
+        fields.push(quote!(min_llcs: #n));
+    }
+    if let Some(n) = r.min_numa_nodes {
+        let n = Literal::u64_unsuffixed(n);
+        fields.push(quote!(min_numa_nodes: #n));
+    }
     quote! {
         ::ktstr::harness::Requirements {
             #(#fields,)*

@@ -85,7 +85,7 @@ pub(crate) const KEYS: &[Key] = &[
     },
     Key {
         name: "requires",
-        takes: "a list in parentheses, e.g. requires(root, sched_ext, smt, min_cpus = 4)",
+        takes: "a list in parentheses, e.g. requires(root, sched_ext, smt, min_cpus = 4, min_llcs = 2, min_numa_nodes = 2)",
     },
     Key {
         name: "vm",
@@ -142,6 +142,14 @@ pub(crate) const REQUIRES_KEYS: &[Key] = &[
     Key {
         name: "min_cpus",
         takes: "an integer, e.g. min_cpus = 4",
+    },
+    Key {
+        name: "min_llcs",
+        takes: "an integer, e.g. min_llcs = 2",
+    },
+    Key {
+        name: "min_numa_nodes",
+        takes: "an integer, e.g. min_numa_nodes = 2",
     },
 ];
 
@@ -246,7 +254,7 @@ mod tests {
         assert!(m.ends_with("should_fail, requires, vm)"), "{m}");
         assert_eq!(
             unknown(REQUIRES_KEYS, "gpu"),
-            "unknown key `gpu` (expected one of: root, sched_ext, smt, min_cpus)"
+            "unknown key `gpu` (expected one of: root, sched_ext, smt, min_cpus, min_llcs, min_numa_nodes)"
         );
     }
 

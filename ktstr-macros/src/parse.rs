@@ -136,6 +136,10 @@ pub(crate) struct Requires {
     pub smt: Option<bool>,
     /// `min_cpus = N` (N ≥ 1).
     pub min_cpus: Option<u64>,
+    /// `min_llcs = N` (N ≥ 1).
+    pub min_llcs: Option<u64>,
+    /// `min_numa_nodes = N` (N ≥ 1).
+    pub min_numa_nodes: Option<u64>,
 }
 
 /// One `key`, `key = value` or `key(...)` item, before its key is looked up.
@@ -220,10 +224,11 @@ impl Parse for Args {
             let name = item.key.unraw().to_string();
             if keys::find(KEYS, &name).is_none() {
                 let msg = if keys::find(REQUIRES_KEYS, &name).is_some() {
-                    let example = if name == "min_cpus" {
-                        "min_cpus = 4"
-                    } else {
-                        &name
+                    let example = match name.as_str() {
+                        "min_cpus" => "min_cpus = 4",
+                        "min_llcs" => "min_llcs = 2",
+                        "min_numa_nodes" => "min_numa_nodes = 2",
+                        _ => &name,
                     };
                     format!("`{name}` goes inside `requires(...)`, e.g. requires({example})")
                 } else {
@@ -364,17 +369,13 @@ fn requires(input: ParseStream) -> syn::Result<Requires> {
             "root" => flag(item).map(|v| req.root = Some(v)),
             "sched_ext" => flag(item).map(|v| req.sched_ext = Some(v)),
             "smt" => flag(item).map(|v| req.smt = Some(v)),
-            "min_cpus" => eq(REQUIRES_KEYS, &name, item).and_then(|e| {
-                let n = int(REQUIRES_KEYS, &name, e)?;
-                if n == 0 {
-                    return Err(syn::Error::new_spanned(
-                        e,
-                        "min_cpus must be at least 1 (leave it out to accept any number of CPUs)",
-                    ));
-                }
-                req.min_cpus = Some(n);
-                Ok(())
-            }),
+            "min_cpus" => at_least_1(&name, item, "CPUs").map(|n| req.min_cpus = Some(n)),
+            "min_llcs" => {
+                at_least_1(&name, item, "last-level caches").map(|n| req.min_llcs = Some(n))
+            }
+            "min_numa_nodes" => {
+                at_least_1(&name, item, "NUMA nodes").map(|n| req.min_numa_nodes = Some(n))
+            }
             _ => unreachable!("key `{name}` is listed in REQUIRES_KEYS but not handled"),
         };
         if let Err(e) = set {
@@ -382,6 +383,20 @@ fn requires(input: ParseStream) -> syn::Result<Requires> {
         }
     }
     finish(errors, req)
+}
+
+/// `name = N` inside `requires(...)` with N ≥ 1 (`what` names the things
+/// counted, for the error on 0).
+fn at_least_1(name: &str, item: &Item, what: &str) -> syn::Result<u64> {
+    let e = eq(REQUIRES_KEYS, name, item)?;
+    let n = int(REQUIRES_KEYS, name, e)?;
+    if n == 0 {
+        return Err(syn::Error::new_spanned(
+            e,
+            format!("{name} must be at least 1 (leave it out to accept any number of {what})"),
+        ));
+    }
+    Ok(n)
 }
 
 /// The value of `key = value`; a bare key or a list is an error saying
@@ -733,7 +748,14 @@ mod tests {
             max_throughput_cv = 0.3f64,
             ignore = "slow",
             should_fail = false,
-            requires(root, sched_ext = false, smt, min_cpus = 4),
+            requires(
+                root,
+                sched_ext = false,
+                smt,
+                min_cpus = 4,
+                min_llcs = 2,
+                min_numa_nodes = 3
+            ),
         ));
         assert_eq!(a.workers, Some(4));
         assert!(matches!(a.work_type, Some(Expr::Struct(_))));
@@ -767,6 +789,8 @@ mod tests {
                 sched_ext: Some(false),
                 smt: Some(true),
                 min_cpus: Some(4),
+                min_llcs: Some(2),
+                min_numa_nodes: Some(3),
             })
         );
     }
@@ -854,6 +878,10 @@ mod tests {
             err(quote!(min_cpus = 4)),
             "`min_cpus` goes inside `requires(...)`, e.g. requires(min_cpus = 4)"
         );
+        assert_eq!(
+            err(quote!(min_llcs = 2)),
+            "`min_llcs` goes inside `requires(...)`, e.g. requires(min_llcs = 2)"
+        );
     }
 
     #[test]
@@ -883,7 +911,7 @@ mod tests {
             (quote!(max_gap_ms = 1.5), "`max_gap_ms` takes an integer, e.g. max_gap_ms = 500"),
             (quote!(should_fail = 1), "`should_fail` takes nothing (`should_fail` alone: a check must fail), a bool, or the text the failure message must contain, e.g. should_fail = \"starved\""),
             (quote!(ignore = true), "`ignore` takes a reason string, e.g. ignore = \"slow\", or nothing (`ignore` alone)"),
-            (quote!(requires = root), "`requires` takes a list in parentheses, e.g. requires(root, sched_ext, smt, min_cpus = 4)"),
+            (quote!(requires = root), "`requires` takes a list in parentheses, e.g. requires(root, sched_ext, smt, min_cpus = 4, min_llcs = 2, min_numa_nodes = 2)"),
             (quote!(requires(min_cpus)), "`min_cpus` takes an integer, e.g. min_cpus = 4"),
             (quote!(requires(smt = 1)), "`smt` takes nothing (`smt` alone) or a bool, e.g. smt = true"),
             (quote!(scheduler = 5), "`scheduler` takes a string with the scheduler binary and its arguments, e.g. scheduler = \"scx_simple --fifo\", or a path to a `Scheduler` const, e.g. scheduler = BPFLAND"),
@@ -912,6 +940,14 @@ mod tests {
         );
         assert_eq!(err(quote!(max_gap_ms = 0)), "max_gap_ms must be at least 1");
         assert!(err(quote!(requires(min_cpus = 0))).starts_with("min_cpus must be at least 1"));
+        assert_eq!(
+            err(quote!(requires(min_llcs = 0))),
+            "min_llcs must be at least 1 (leave it out to accept any number of last-level caches)"
+        );
+        assert_eq!(
+            err(quote!(requires(min_numa_nodes = "two"))),
+            "`min_numa_nodes` takes an integer, e.g. min_numa_nodes = 2"
+        );
         assert!(err(quote!(workers = 99999999999999999999999)).contains("too large"));
         assert!(err(quote!(scheduler = "  ")).starts_with("`scheduler` is empty"));
     }

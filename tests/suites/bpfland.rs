@@ -13,13 +13,15 @@ fn spinwait_hogs_share_the_cpus(ctx: &mut Ctx) -> Result<()> {
 }
 
 /// Strict pipe ping-pong under bpfland: every wake reaches the wakee
-/// promptly.
+/// promptly. The limit has margin for a TCG guest on a loaded host (p99
+/// measured 1-7 ms there; a scheduler that leaves a wakee waiting a slice
+/// behind others shows tens of ms).
 #[ktstr::test(
     scheduler = BPFLAND,
     workers = 2,
     work_type = PipeIo { burst_iters: 0 },
     duration = "1s",
-    max_p99_wake_latency_us = 5000
+    max_p99_wake_latency_us = 20000
 )]
 fn pipe_round_trips_wake_promptly(ctx: &mut Ctx) -> Result<()> {
     ctx.run_and_check()

@@ -152,6 +152,11 @@ pub struct Requirements {
     pub smt: bool,
     /// Needs at least this many online CPUs (0: any).
     pub min_cpus: usize,
+    /// Needs at least this many last-level caches (0: any), counted as
+    /// [`TestTopology`](crate::topology::TestTopology) counts them.
+    pub min_llcs: usize,
+    /// Needs at least this many NUMA nodes with CPUs (0: any).
+    pub min_numa_nodes: usize,
 }
 
 impl Requirements {
@@ -161,6 +166,8 @@ impl Requirements {
         sched_ext: false,
         smt: false,
         min_cpus: 0,
+        min_llcs: 0,
+        min_numa_nodes: 0,
     };
 }
 

@@ -32,6 +32,7 @@ mod sibling;
 mod supervise;
 mod teardown;
 mod vm;
+mod vm_topology;
 
 pub use crate::vm::VmSpec;
 pub use ctx::{Ctx, CtxCheck, RunningScheduler, Skipped};

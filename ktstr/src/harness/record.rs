@@ -226,10 +226,17 @@ pub(crate) fn write_record(
     };
     let dir = record_dir();
     let path = dir.join(format!("{}.json", name.replace("::", "__")));
+    // Written to a temp file and renamed: a reader (ktstr compare, another
+    // run of the same test) never sees half a record.
     let write = || -> std::io::Result<()> {
         std::fs::create_dir_all(&dir)?;
         let json = serde_json::to_vec_pretty(&rec).map_err(std::io::Error::other)?;
-        std::fs::write(&path, json)
+        let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, json)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .inspect_err(|_| {
+                let _ = std::fs::remove_file(&tmp);
+            })
     };
     match write() {
         Ok(()) => Some(path),

@@ -1,8 +1,58 @@
 //! Whether this machine meets a test's [`Requirements`].
 
+use std::sync::OnceLock;
+
 use super::Requirements;
-use crate::cpuset::CpuSet;
 use crate::scheduler::Scheduler;
+use crate::topology::TestTopology;
+
+/// This machine's topology (the guest's, in a VM), read once.
+pub(crate) fn this_topology() -> Result<&'static TestTopology, String> {
+    static TOPO: OnceLock<Result<TestTopology, String>> = OnceLock::new();
+    TOPO.get_or_init(|| {
+        TestTopology::from_system().map_err(|e| format!("cannot read the CPU topology: {e}"))
+    })
+    .as_ref()
+    .map_err(Clone::clone)
+}
+
+/// What `topo` lacks of the topology `req` asks for (SMT, LLCs, NUMA
+/// nodes, and CPUs when `cpus` is set), each phrased
+/// "needs 2 LLCs, {has} 1".
+pub(crate) fn topology_unmet(
+    req: &Requirements,
+    topo: &TestTopology,
+    has: &str,
+    cpus: bool,
+) -> Vec<String> {
+    let mut why = Vec::new();
+    if req.smt && !topo.has_smt() {
+        why.push(format!(
+            "needs SMT siblings, {has} one thread per core (or SMT is off)"
+        ));
+    }
+    let llcs = topo.num_llcs();
+    if req.min_llcs > llcs {
+        why.push(format!("needs {} LLCs, {has} {llcs}", req.min_llcs));
+    }
+    let nodes = topo.nodes().iter().filter(|n| !n.is_memory_only()).count();
+    if req.min_numa_nodes > nodes {
+        why.push(format!(
+            "needs {} NUMA nodes, {has} {nodes}",
+            req.min_numa_nodes
+        ));
+    }
+    let n = topo.total_cpus();
+    if cpus && req.min_cpus > n {
+        why.push(format!("needs {} CPUs, {has} {n}", req.min_cpus));
+    }
+    why
+}
+
+/// Whether `req` asks for anything of the topology.
+pub(crate) fn asks_topology(req: &Requirements) -> bool {
+    req.smt || req.min_cpus > 0 || req.min_llcs > 0 || req.min_numa_nodes > 0
+}
 
 /// Why the machine cannot run a test with `req` (under `scheduler`, if
 /// any), or None when it can.
@@ -38,23 +88,13 @@ pub(crate) fn unmet(
                 .to_string(),
         );
     }
-    if req.smt && !smt_active() {
-        why.push("needs SMT siblings (this machine has no SMT, or it is off)".to_string());
-    }
-    let cpus = CpuSet::online().len();
-    if req.min_cpus > cpus {
-        why.push(format!(
-            "needs {} CPUs, this machine has {cpus}",
-            req.min_cpus
-        ));
+    if asks_topology(req) {
+        match this_topology() {
+            Ok(t) => why.extend(topology_unmet(req, t, "this machine has", true)),
+            Err(e) => why.push(e),
+        }
     }
     (!why.is_empty()).then(|| why.join("; "))
-}
-
-fn smt_active() -> bool {
-    std::fs::read_to_string("/sys/devices/system/cpu/smt/active")
-        .map(|s| s.trim() == "1")
-        .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -69,5 +109,31 @@ mod tests {
             ..Requirements::NONE
         };
         assert!(unmet(&r, None, 0).unwrap().contains("needs 100000 CPUs"));
+    }
+
+    #[test]
+    fn a_topology_is_measured_against_llcs_nodes_smt_and_cpus() {
+        // 16 CPUs: 2 nodes, 4 LLCs, 2-way SMT.
+        let big = TestTopology::synthetic(16, 4, true, 2).unwrap();
+        let req = Requirements {
+            smt: true,
+            min_cpus: 16,
+            min_llcs: 4,
+            min_numa_nodes: 2,
+            ..Requirements::NONE
+        };
+        assert!(topology_unmet(&req, &big, "it has", true).is_empty());
+        let small = TestTopology::synthetic(2, 1, false, 1).unwrap();
+        let why = topology_unmet(&req, &small, "it has", true);
+        assert_eq!(
+            why,
+            [
+                "needs SMT siblings, it has one thread per core (or SMT is off)",
+                "needs 4 LLCs, it has 1",
+                "needs 2 NUMA nodes, it has 1",
+                "needs 16 CPUs, it has 2",
+            ]
+        );
+        assert_eq!(topology_unmet(&req, &small, "it has", false).len(), 3);
     }
 }

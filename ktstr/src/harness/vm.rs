@@ -3,7 +3,7 @@
 //! so judging, the libtest line and the JSON record are the same as for a
 //! test run on the host.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -14,7 +14,10 @@ use super::TestEntry;
 use crate::vm::accel::Accel;
 use crate::vm::boot::{boot, BootRequest};
 use crate::vm::qemu::Timings;
-use crate::vm::{kernel, VmResult, VmSpec, ENV_VM_TEST};
+use crate::vm::{VmResult, VmSpec, ENV_VM_TEST};
+
+use super::vm_topology::{guest_unmet, needs_sched_ext};
+pub(crate) use super::vm_topology::{placement, unmet_in_vm};
 
 /// Where a test runs.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,68 +28,6 @@ pub(crate) enum Placement {
     Vm(VmSpec),
     /// Nowhere: it needs a VM and none can be booted (the reason).
     NoVm(String),
-}
-
-/// Whether the test needs sched_ext.
-fn needs_sched_ext(entry: &TestEntry) -> bool {
-    entry.scheduler.is_some() || entry.requires.sched_ext
-}
-
-/// Whether `KTSTR_KERNEL` is set: then the whole run is on that kernel,
-/// every test in a VM (`KTSTR_KERNEL=/path/to/bzImage cargo test`).
-fn whole_run_in_vm() -> bool {
-    std::env::var_os(kernel::ENV_KERNEL).is_some_and(|k| !k.is_empty())
-}
-
-/// Where `entry` runs: in a VM when it asks for one, when `KTSTR_KERNEL`
-/// puts the whole run on a kernel, or when it needs sched_ext and this
-/// kernel has none.
-pub(crate) fn placement(entry: &TestEntry) -> Placement {
-    if std::env::var_os(crate::vm::ENV_VM_TEST).is_some() {
-        // Already the guest: the test runs here.
-        return Placement::Host;
-    }
-    let host_sched_ext = Path::new("/sys/kernel/sched_ext").exists();
-    let spec = match entry.vm {
-        Some(spec) => spec,
-        None if whole_run_in_vm() => VmSpec::DEFAULT,
-        None if needs_sched_ext(entry) && !host_sched_ext => VmSpec::DEFAULT,
-        None => return Placement::Host,
-    };
-    match kernel::configured(spec.kernel) {
-        Some(_) => Placement::Vm(spec),
-        None => Placement::NoVm(format!(
-            "runs in a VM{}, and no kernel is configured: {}",
-            if entry.vm.is_some() {
-                ""
-            } else {
-                " (needs sched_ext, which this kernel lacks)"
-            },
-            kernel::SETUP_HINT
-        )),
-    }
-}
-
-/// Why a VM built from `spec` cannot meet `req`, or None when it can (the
-/// guest runs as root and has sched_ext; CPUs and SMT come from `spec`).
-pub(crate) fn unmet_in_vm(req: &super::Requirements, spec: &VmSpec) -> Option<String> {
-    let topo = match spec.topology() {
-        Ok(t) => t,
-        Err(e) => return Some(e),
-    };
-    let mut why = Vec::new();
-    if req.min_cpus > topo.cpus as usize {
-        why.push(format!(
-            "needs {} CPUs, its VM has {} (give vm(cpus = {}))",
-            req.min_cpus, topo.cpus, req.min_cpus
-        ));
-    }
-    if req.smt && topo.threads < 2 {
-        why.push(
-            "needs SMT siblings, its VM has one thread per core (give vm(threads = 2, ...))".into(),
-        );
-    }
-    (!why.is_empty()).then(|| why.join("; "))
 }
 
 /// What the record says about the VM a test ran in.
@@ -114,8 +55,12 @@ pub(crate) struct VmInfo {
     pub boot_attempts: u32,
 }
 
-/// The guest's supervisor call: the test as the host harness runs it.
+/// The guest's supervisor call: the test as the host harness runs it,
+/// after checking that the guest's topology meets its requirements.
 pub(crate) fn supervise_for_guest(test: &str, timeout: Duration) -> Supervised {
+    if let Some(why) = guest_unmet(test) {
+        return failed(why, Instant::now());
+    }
     supervise(
         test,
         Options {
@@ -218,32 +163,4 @@ pub(crate) fn supervise_in_vm(entry: &TestEntry, spec: &VmSpec, nocapture: bool)
         boot_attempts: booted.attempts,
     });
     sup
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::harness::Requirements;
-
-    #[test]
-    fn a_vm_meets_what_its_spec_gives_and_says_what_it_lacks() {
-        let spec = VmSpec::DEFAULT;
-        assert_eq!(unmet_in_vm(&Requirements::NONE, &spec), None);
-        let req = Requirements {
-            min_cpus: 4,
-            smt: true,
-            ..Requirements::NONE
-        };
-        let why = unmet_in_vm(&req, &spec).unwrap();
-        assert!(
-            why.contains("needs 4 CPUs, its VM has 2") && why.contains("SMT"),
-            "{why}"
-        );
-        let big = VmSpec {
-            cpus: 4,
-            threads: 2,
-            ..VmSpec::DEFAULT
-        };
-        assert_eq!(unmet_in_vm(&req, &big), None);
-    }
 }

@@ -8,9 +8,13 @@
 //! - `cpu/cpuN/topology/thread_siblings_list`: SMT siblings (default: the
 //!   CPU alone).
 //! - `cpu/cpuN/cache/index*/{level,type,id,shared_cpu_list,size}`: the LLC
-//!   is the highest-level data or unified cache (index3 on most x86); its
-//!   id is `id`, else the lowest CPU of `shared_cpu_list`. CPUs without
-//!   cache information share one LLC of level 0.
+//!   is the highest-level data or unified cache (index3 on most x86). CPUs
+//!   share an LLC when its `shared_cpu_list` says so (the kernel's LLC
+//!   mask, which its scheduler domains use); only without that file are
+//!   they grouped by `id`. The LLC's id is `id` of its first CPU, else that
+//!   CPU's number. (qemu's emulated AMD CPU under TCG gives the two cores of
+//!   one socket distinct L3 `id`s while `shared_cpu_list` is `0-1`.) CPUs
+//!   without cache information share one LLC of level 0.
 //! - `node/online`, `node/nodeN/{cpulist,distance}`: NUMA nodes (default:
 //!   one node 0 holding every CPU). A distance row of the wrong length is
 //!   ignored and 10/20 used instead.
@@ -65,6 +69,8 @@ fn parse_size_kb(s: &str) -> Option<u64> {
 struct CacheInfo {
     level: u8,
     id: usize,
+    /// The lowest CPU of `shared_cpu_list`, when the file exists.
+    shared_first: Option<usize>,
     size_kb: Option<u64>,
 }
 
@@ -90,15 +96,18 @@ fn llc_of_cpu(cpu_dir: &Path) -> Result<Option<CacheInfo>, TopologyError> {
         if best.as_ref().is_some_and(|b| b.level >= level) {
             continue;
         }
-        let id = match read_opt(&dir.join("id"))?.and_then(|i| i.parse().ok()) {
-            Some(id) => id,
-            None => match read_list(&dir.join("shared_cpu_list"))? {
-                Some(shared) => shared.iter().next().unwrap_or(0),
-                None => 0,
-            },
-        };
+        let shared_first = read_list(&dir.join("shared_cpu_list"))?.and_then(|s| s.iter().next());
+        let id = read_opt(&dir.join("id"))?
+            .and_then(|i| i.parse().ok())
+            .or(shared_first)
+            .unwrap_or(0);
         let size_kb = read_opt(&dir.join("size"))?.and_then(|s| parse_size_kb(&s));
-        best = Some(CacheInfo { level, id, size_kb });
+        best = Some(CacheInfo {
+            level,
+            id,
+            shared_first,
+            size_kb,
+        });
     }
     Ok(best)
 }
@@ -166,7 +175,10 @@ impl TestTopology {
             return Err(TopologyError::NoCpus { path: online_path });
         }
         let mut cores: BTreeSet<CpuSet> = BTreeSet::new();
-        let mut groups: BTreeMap<(u8, usize), (Option<u64>, CpuSet)> = BTreeMap::new();
+        // Keyed by level, then the first CPU of shared_cpu_list (true) or,
+        // without one, the id (false); the value starts with the LLC's id.
+        type Group = (usize, Option<u64>, CpuSet);
+        let mut groups: BTreeMap<(u8, bool, usize), Group> = BTreeMap::new();
         let mut uncached = CpuSet::new();
         for cpu in cpus.iter() {
             let dir = cpu_dir.join(format!("cpu{cpu}"));
@@ -177,9 +189,13 @@ impl TestTopology {
             cores.insert(siblings);
             match llc_of_cpu(&dir)? {
                 Some(c) => {
-                    let entry = groups.entry((c.level, c.id)).or_default();
-                    entry.0 = entry.0.or(c.size_kb);
-                    entry.1.insert(cpu);
+                    let key = match c.shared_first {
+                        Some(first) => (c.level, true, first),
+                        None => (c.level, false, c.id),
+                    };
+                    let entry = groups.entry(key).or_insert((c.id, None, CpuSet::new()));
+                    entry.1 = entry.1.or(c.size_kb);
+                    entry.2.insert(cpu);
                 }
                 None => {
                     uncached.insert(cpu);
@@ -188,7 +204,7 @@ impl TestTopology {
         }
         let mut llcs: Vec<LlcParts> = groups
             .into_iter()
-            .map(|((level, id), (size_kb, cpus))| LlcParts {
+            .map(|((level, _, _), (id, size_kb, cpus))| LlcParts {
                 id,
                 level,
                 size_kb,
@@ -282,6 +298,27 @@ mod tests {
         assert_eq!(t.numa_distance(1, 1), Some(10));
         assert_eq!(t.node_of(6), Some(1));
         assert_eq!(t.llcs()[1].node(), 1);
+    }
+
+    #[test]
+    fn cpus_sharing_a_cache_are_one_llc_even_with_distinct_ids() {
+        // What a 1-socket, 2-core TCG guest shows: L3 ids 0 and 1, both
+        // with shared_cpu_list 0-1.
+        let tmp = fake_tree(2, false, 2, false);
+        let cache = tmp.path().join("sys/devices/system/cpu/cpu1/cache/index3");
+        std::fs::write(cache.join("id"), "1\n").unwrap();
+        let t = TestTopology::from_sysfs(tmp.path()).unwrap();
+        assert_eq!(t.num_llcs(), 1);
+        assert_eq!(t.llcs()[0].cpus().to_string(), "0-1");
+        assert_eq!(t.llcs()[0].id(), 0);
+        // Without shared_cpu_list, the ids decide.
+        for c in 0..2 {
+            let f = format!("sys/devices/system/cpu/cpu{c}/cache/index3/shared_cpu_list");
+            std::fs::remove_file(tmp.path().join(f)).unwrap();
+        }
+        let t = TestTopology::from_sysfs(tmp.path()).unwrap();
+        assert_eq!(t.num_llcs(), 2);
+        assert_eq!(t.llcs()[1].id(), 1);
     }
 
     #[test]

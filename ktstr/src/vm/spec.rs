@@ -33,6 +33,12 @@ pub struct Topology {
     pub cores: u32,
     /// Threads per core.
     pub threads: u32,
+    /// NUMA nodes (1 without NUMA).
+    pub numa_nodes: u32,
+    /// The LLCs the guest kernel reports: one per socket, split further
+    /// where a NUMA node boundary crosses a socket (the kernel does not let
+    /// an LLC span nodes). Measured under TCG with qemu's default CPU.
+    pub llcs: u32,
 }
 
 impl VmSpec {
@@ -76,11 +82,19 @@ impl VmSpec {
                 self.numa_nodes
             ));
         }
+        let numa_nodes = self.numa_nodes.max(1);
+        let per_socket = cores * threads;
+        let per_node = cpus / numa_nodes;
+        let mut pairs: Vec<(u32, u32)> =
+            (0..cpus).map(|c| (c / per_socket, c / per_node)).collect();
+        pairs.dedup();
         Ok(Topology {
             cpus,
             sockets,
             cores,
             threads,
+            numa_nodes,
+            llcs: pairs.len() as u32,
         })
     }
 }
@@ -118,5 +132,24 @@ mod tests {
             ..VmSpec::DEFAULT
         };
         assert!(numa.topology().unwrap_err().contains("NUMA"));
+    }
+
+    #[test]
+    fn llcs_are_sockets_split_at_numa_boundaries() {
+        let llcs = |cpus, sockets, numa_nodes| {
+            let t = VmSpec {
+                cpus,
+                sockets,
+                numa_nodes,
+                ..VmSpec::DEFAULT
+            };
+            let t = t.topology().unwrap();
+            (t.llcs, t.numa_nodes)
+        };
+        assert_eq!(llcs(2, 1, 0), (1, 1));
+        assert_eq!(llcs(2, 2, 0), (2, 1));
+        assert_eq!(llcs(2, 1, 2), (2, 2));
+        assert_eq!(llcs(8, 2, 4), (4, 4));
+        assert_eq!(llcs(8, 4, 2), (4, 2));
     }
 }

@@ -32,7 +32,7 @@ fn plain(ctx: &mut Ctx) -> anyhow::Result<()> {
     timeout = "1m",
     ignore = "slow",
     should_fail,
-    requires(root, sched_ext, smt, min_cpus = 4),
+    requires(root, sched_ext, smt, min_cpus = 4, min_llcs = 2, min_numa_nodes = 2),
 )]
 fn everything(_ctx: &mut Ctx) -> anyhow::Result<()> {
     anyhow::bail!("expected to fail")
@@ -175,7 +175,9 @@ fn main() {
             root: true,
             sched_ext: true,
             smt: true,
-            min_cpus: 4
+            min_cpus: 4,
+            min_llcs: 2,
+            min_numa_nodes: 2,
         }
     );
     assert!((e.func)(&mut Ctx::new(e)).is_err());
