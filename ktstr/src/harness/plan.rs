@@ -44,9 +44,7 @@ pub enum PlanError {
         example: &'static str,
     },
     /// The count is 0.
-    #[error(
-        "{from} 0 would run nothing and pass: give N ≥ 1 (1 runs each test once), e.g. {example}"
-    )]
+    #[error("{from} 0 would run nothing and pass: give N ≥ 1 (1 runs once), e.g. {example}")]
     Zero {
         /// Where it came from.
         from: &'static str,
@@ -81,6 +79,12 @@ impl Plan {
     ) -> Result<(Plan, Vec<OsString>), PlanError> {
         let env = std::env::var_os(ENV_REPEAT).map(|v| v.to_string_lossy().into_owned());
         Plan::parse(args, env.as_deref())
+    }
+
+    /// The count of a `--repeat N` (for other tools that take the flag,
+    /// like `ktstr run --repeat N`): an integer ≥ 1.
+    pub fn parse_count(value: &str) -> Result<u32, PlanError> {
+        count("--repeat", value)
     }
 
     /// [`Plan::from_env_and_args`] with the environment's value given.
@@ -144,7 +148,7 @@ mod tests {
         let e = parse(&["bin", "--repeat", "0"], None).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "--repeat 0 would run nothing and pass: give N ≥ 1 (1 runs each test once), e.g. --repeat 5"
+            "--repeat 0 would run nothing and pass: give N ≥ 1 (1 runs once), e.g. --repeat 5"
         );
         assert_eq!(parse(&["bin", "--repeat"], None), Err(PlanError::Missing));
         let e = parse(&["bin"], Some("five")).unwrap_err();
