@@ -224,7 +224,11 @@ fn trial(entry: &'static TestEntry, args: &Arguments, plan: Plan) -> Trial {
 /// tests one at a time (default `--test-threads 1`: scheduler tests disturb
 /// each other), and returns libtest's exit code (101 on failure).
 ///
-/// `KTSTR_JSON=1` selects `--format json`.
+/// `KTSTR_JSON=1` selects `--format json`. `--repeat N` (taken out of the
+/// arguments before libtest-mimic sees them) or `KTSTR_REPEAT=N` runs each
+/// test N times ([`Plan`]); a usage error there exits 2. After libtest's
+/// summary, the pass rates of repeated tests and the flaky tests are
+/// printed on stderr.
 pub fn run_tests() -> ExitCode {
     crate::vm::guest_init_if_asked();
     if let Ok(name) = std::env::var(ENV_TEST) {
