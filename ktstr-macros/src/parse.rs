@@ -16,6 +16,7 @@ use syn::{Expr, ExprLit, ExprPath, Ident, Lit, LitStr, Token, UnOp};
 
 use crate::keys::{self, Key, KEYS, REQUIRES_KEYS};
 
+pub(crate) mod retries;
 pub(crate) mod vm;
 
 /// Everything the attribute said; `None` (or `false`) for what it left out.
@@ -47,13 +48,9 @@ pub(crate) struct Args {
     pub requires: Option<Requires>,
     /// `vm` or `vm(...)`.
     pub vm: Option<vm::Vm>,
-    /// `retries = K` (1..=MAX_RETRIES).
+    /// `retries = K` (1..=10).
     pub retries: Option<u64>,
 }
-
-/// The most `retries` a test may ask for: a test that needs more is
-/// broken, not flaky.
-const MAX_RETRIES: u64 = 10;
 
 /// `scheduler = ...`.
 #[derive(Clone)]
@@ -286,21 +283,6 @@ impl Parse for Args {
     }
 }
 
-/// `retries = K`: an integer in 1..=MAX_RETRIES.
-fn retries(e: &Expr) -> syn::Result<u64> {
-    let n = int(KEYS, "retries", e)?;
-    if n == 0 || n > MAX_RETRIES {
-        return Err(syn::Error::new_spanned(
-            e,
-            format!(
-                "`retries` must be from 1 to {MAX_RETRIES} (got {n}): 0 retries is the default \
-                 (leave the key out), and a test that needs more than {MAX_RETRIES} is broken, not flaky"
-            ),
-        ));
-    }
-    Ok(n)
-}
-
 impl Args {
     /// Sets the known key `name` from `item`.
     fn set(&mut self, name: &str, item: &Item) -> syn::Result<()> {
@@ -363,7 +345,7 @@ impl Args {
                 _ => return Err(syn::Error::new(item.value_span(), keys::takes(KEYS, name))),
             },
             "vm" => self.vm = Some(vm::vm(item)?),
-            "retries" => self.retries = Some(retries(eq(KEYS, name, item)?)?),
+            "retries" => self.retries = Some(retries::retries(eq(KEYS, name, item)?)?),
             _ => unreachable!("key `{name}` is listed in KEYS but not handled"),
         }
         Ok(())
@@ -1076,49 +1058,5 @@ mod tests {
         let tokens: TokenStream = "workers = 1, workers = 2".parse().unwrap();
         let e = parse_args(tokens).err().unwrap();
         assert_eq!(e.span().start().column, 13);
-    }
-}
-
-#[cfg(test)]
-mod retries_tests {
-    use super::*;
-    use quote::quote;
-
-    fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
-        syn::parse2::<Args>(tokens)
-    }
-
-    #[test]
-    fn retries_takes_one_to_ten() {
-        assert_eq!(
-            parse(quote!(retries = 2)).ok().and_then(|a| a.retries),
-            Some(2)
-        );
-        assert_eq!(
-            parse(quote!(retries = 2, should_fail = false))
-                .ok()
-                .and_then(|a| a.retries),
-            Some(2)
-        );
-        for bad in [quote!(retries = 0), quote!(retries = 11)] {
-            let e = parse(bad).err().expect("an error").to_string();
-            assert!(e.starts_with("`retries` must be from 1 to 10"), "{e}");
-        }
-        let e = parse(quote!(retries = "2"))
-            .err()
-            .expect("an error")
-            .to_string();
-        assert!(
-            e.starts_with("`retries` takes an integer from 1 to 10"),
-            "{e}"
-        );
-        let e = parse(quote!(retries = 1, should_fail))
-            .err()
-            .expect("an error")
-            .to_string();
-        assert!(
-            e.starts_with("`retries` cannot be combined with `should_fail`"),
-            "{e}"
-        );
     }
 }

@@ -18,6 +18,11 @@
 //! The child runs in its own process group; a hang, crash, `exit()` or a
 //! flood of output is that test's failure with the reason, and the next
 //! test runs normally.
+//!
+//! `--repeat N` / `KTSTR_REPEAT=N` ([`Plan`]) runs each test N times: a
+//! pass rate, each metric's spread, every repeat's record (`repeat.rs`).
+//! A test's `retries = K` reruns a failure and reports a pass after a
+//! retry as FLAKY, never as a plain pass (`retry.rs`).
 
 mod child;
 mod ctx;
