@@ -151,6 +151,10 @@ fn expand(args: &Args, f: &ItemFn) -> TokenStream {
         let v = vm(v);
         fields.push(quote!(vm: ::core::option::Option::Some(#v)));
     }
+    if let Some(k) = args.retries {
+        let k = k as u32;
+        fields.push(quote!(retries: #k));
+    }
 
     quote! {
         #f

@@ -91,6 +91,10 @@ pub(crate) const KEYS: &[Key] = &[
         name: "vm",
         takes: "nothing (`vm` alone) or a list in parentheses, e.g. vm(cpus = 4, memory_mb = 1024)",
     },
+    Key {
+        name: "retries",
+        takes: "an integer from 1 to 10, e.g. retries = 2 (a pass after a retry is reported FLAKY)",
+    },
 ];
 
 /// The keys allowed inside `vm(...)`.
@@ -251,7 +255,7 @@ mod tests {
         assert!(m.starts_with(
             "unknown key `wokers`; did you mean `workers`? (expected one of: workers, work_type,"
         ));
-        assert!(m.ends_with("should_fail, requires, vm)"), "{m}");
+        assert!(m.ends_with("should_fail, requires, vm, retries)"), "{m}");
         assert_eq!(
             unknown(REQUIRES_KEYS, "gpu"),
             "unknown key `gpu` (expected one of: root, sched_ext, smt, min_cpus, min_llcs, min_numa_nodes)"

@@ -16,6 +16,7 @@ use syn::{Expr, ExprLit, ExprPath, Ident, Lit, LitStr, Token, UnOp};
 
 use crate::keys::{self, Key, KEYS, REQUIRES_KEYS};
 
+pub(crate) mod retries;
 pub(crate) mod vm;
 
 /// Everything the attribute said; `None` (or `false`) for what it left out.
@@ -47,6 +48,8 @@ pub(crate) struct Args {
     pub requires: Option<Requires>,
     /// `vm` or `vm(...)`.
     pub vm: Option<vm::Vm>,
+    /// `retries = K` (1..=10).
+    pub retries: Option<u64>,
 }
 
 /// `scheduler = ...`.
@@ -220,6 +223,7 @@ impl Parse for Args {
         let mut seen = HashSet::new();
         let mut cpusets_span = None;
         let mut timeout_span = None;
+        let mut retries_span = None;
         for item in &items {
             let name = item.key.unraw().to_string();
             if keys::find(KEYS, &name).is_none() {
@@ -249,6 +253,7 @@ impl Parse for Args {
             match name.as_str() {
                 "cpusets" => cpusets_span = Some(item.key.span()),
                 "timeout" => timeout_span = Some(item.value_span()),
+                "retries" => retries_span = Some(item.key.span()),
                 _ => {}
             }
         }
@@ -268,6 +273,14 @@ impl Parse for Args {
                     humantime::format_duration(timeout),
                     humantime::format_duration(duration)
                 );
+                push(&mut errors, syn::Error::new(span, msg));
+            }
+        }
+        if let (Some(span), Some(sf)) = (retries_span, &args.should_fail) {
+            if *sf != ShouldFail::No {
+                let msg = "`retries` cannot be combined with `should_fail`: a retry would \
+                           rerun the expected failure until the test passes by accident; \
+                           remove one of them";
                 push(&mut errors, syn::Error::new(span, msg));
             }
         }
@@ -337,6 +350,7 @@ impl Args {
                 _ => return Err(syn::Error::new(item.value_span(), keys::takes(KEYS, name))),
             },
             "vm" => self.vm = Some(vm::vm(item)?),
+            "retries" => self.retries = Some(retries::retries(eq(KEYS, name, item)?)?),
             _ => unreachable!("key `{name}` is listed in KEYS but not handled"),
         }
         Ok(())

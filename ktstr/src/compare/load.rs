@@ -27,16 +27,37 @@ pub struct TestRun {
     pub path: PathBuf,
 }
 
-/// Read one record file.
-pub fn read_record(path: &Path) -> Result<TestRun, CompareError> {
+fn read_json(path: &Path) -> Result<Value, CompareError> {
     let bytes = std::fs::read(path).map_err(|source| CompareError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    let v: Value = serde_json::from_slice(&bytes).map_err(|e| CompareError::NotARecord {
+    serde_json::from_slice(&bytes).map_err(|e| CompareError::NotARecord {
         path: path.to_path_buf(),
         why: format!("not valid JSON ({e}); truncated or not a ktstr record"),
-    })?;
+    })
+}
+
+/// The repeat records a `--repeat` summary record at `path` lists
+/// (`repeats.runs[].record`, relative to the summary's directory); None
+/// for any other record.
+fn repeats_of(path: &Path, v: &Value) -> Option<Vec<PathBuf>> {
+    let runs = v.pointer("/repeats/runs")?.as_array()?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    Some(
+        runs.iter()
+            .filter_map(|r| r.get("record")?.as_str().map(|p| dir.join(p)))
+            .collect(),
+    )
+}
+
+/// Read one record file.
+pub fn read_record(path: &Path) -> Result<TestRun, CompareError> {
+    let v = read_json(path)?;
+    record_of(path, &v)
+}
+
+fn record_of(path: &Path, v: &Value) -> Result<TestRun, CompareError> {
     let field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     let (Some(test), Some(binary), Some(result)) =
         (field("test"), field("binary"), field("result"))
@@ -60,28 +81,39 @@ pub fn read_record(path: &Path) -> Result<TestRun, CompareError> {
         key: format!("{binary}/{test}"),
         result,
         version: field("ktstr_version"),
-        metrics: super::metrics::extract(&v),
+        metrics: super::metrics::extract(v),
         path: path.to_path_buf(),
     })
 }
 
 /// Every record at `path`: the file itself, or each `*.json` under the
 /// directory. A file under a directory that is JSON but not a record is
-/// skipped; one that is a broken record is an error.
+/// skipped; one that is a broken record is an error. The summary record
+/// of a `--repeat` run stands for its repeats: given as the file, its
+/// repeats are read; under a directory it is skipped (the repeats are
+/// under the same directory).
 pub fn load(path: &Path) -> Result<Vec<TestRun>, CompareError> {
     let meta = std::fs::metadata(path).map_err(|source| CompareError::Read {
         path: path.to_path_buf(),
         source,
     })?;
     if meta.is_file() {
-        return Ok(vec![read_record(path)?]);
+        let v = read_json(path)?;
+        return match repeats_of(path, &v) {
+            Some(files) if !files.is_empty() => files.iter().map(|f| read_record(f)).collect(),
+            _ => Ok(vec![record_of(path, &v)?]),
+        };
     }
     let mut files = Vec::new();
     walk(path, &mut files)?;
     files.sort();
     let mut runs = Vec::new();
     for f in files {
-        match read_record(&f) {
+        let v = read_json(&f)?;
+        if repeats_of(&f, &v).is_some() {
+            continue;
+        }
+        match record_of(&f, &v) {
             Ok(r) => runs.push(r),
             Err(CompareError::NotARecord { why, .. }) if why.starts_with("JSON without") => {}
             Err(e) => return Err(e),
@@ -107,4 +139,45 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CompareError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(test: &str, result: &str) -> Value {
+        serde_json::json!({"test": test, "binary": "b", "result": result, "outcome": null})
+    }
+
+    #[test]
+    fn a_repeat_summary_stands_for_its_repeats() {
+        let dir = std::env::temp_dir().join(format!("ktstr-load-{}", std::process::id()));
+        let reps = dir.join("repeats").join("t");
+        std::fs::create_dir_all(&reps).unwrap();
+        for (i, r) in [(1, "passed"), (2, "failed")] {
+            let v = record("t", r);
+            std::fs::write(reps.join(format!("{i}.json")), v.to_string()).unwrap();
+        }
+        let mut summary = record("t", "failed");
+        summary["repeats"] = serde_json::json!({"runs": [
+            {"record": "repeats/t/1.json"}, {"record": "repeats/t/2.json"}]});
+        std::fs::write(dir.join("t.json"), summary.to_string()).unwrap();
+        let results = |runs: Vec<TestRun>| {
+            let mut r: Vec<String> = runs.into_iter().map(|r| r.result).collect();
+            r.sort();
+            r
+        };
+        let want = vec!["failed".to_string(), "passed".to_string()];
+        assert_eq!(
+            results(load(&dir).unwrap()),
+            want,
+            "directory: summary skipped"
+        );
+        assert_eq!(
+            results(load(&dir.join("t.json")).unwrap()),
+            want,
+            "file: its repeats"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

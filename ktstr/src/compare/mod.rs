@@ -13,10 +13,12 @@
 mod judge;
 mod load;
 mod metrics;
+mod spread;
 
 pub use judge::{compare, Comparison, MetricChange, TestChange, Verdict};
 pub use load::{load, read_record, TestRun, RECORD_FORMAT};
 pub use metrics::{extract, metric_def, Direction, MetricDef, METRICS};
+pub use spread::{spread, Spread};
 
 use std::path::PathBuf;
 

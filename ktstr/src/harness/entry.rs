@@ -204,6 +204,10 @@ pub struct TestEntry {
     /// Run in a VM built like this (`#[ktstr::test(vm)]`); None: on the
     /// host, unless the test needs sched_ext and the host lacks it.
     pub vm: Option<crate::vm::VmSpec>,
+    /// `retries = K`: rerun a failure up to K times. A pass after a retry
+    /// is reported as flaky (a failure unless `KTSTR_ACCEPT_FLAKY=1`),
+    /// never as a plain pass. 0: no retries. Not applied under `--repeat`.
+    pub retries: u32,
 }
 
 fn default_body(_: &mut Ctx) -> anyhow::Result<()> {
@@ -226,6 +230,7 @@ impl TestEntry {
         requires: Requirements::NONE,
         scheduler: None,
         vm: None,
+        retries: 0,
     };
 
     /// The name tests are listed and filtered by: the module path without

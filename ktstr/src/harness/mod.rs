@@ -18,6 +18,11 @@
 //! The child runs in its own process group; a hang, crash, `exit()` or a
 //! flood of output is that test's failure with the reason, and the next
 //! test runs normally.
+//!
+//! `--repeat N` / `KTSTR_REPEAT=N` ([`Plan`]) runs each test N times: a
+//! pass rate, each metric's spread, every repeat's record (`repeat.rs`).
+//! A test's `retries = K` reruns a failure and reports a pass after a
+//! retry as FLAKY, never as a plain pass (`retry.rs`).
 
 mod child;
 mod ctx;
@@ -25,8 +30,11 @@ mod ctx_payload;
 mod entry;
 mod expect;
 mod outcome;
+mod plan;
 mod record;
+mod repeat;
 mod requirements;
+mod retry;
 mod run;
 mod sibling;
 mod supervise;
@@ -40,6 +48,7 @@ pub use ctx_payload::CtxPayloadCheck;
 pub use entry::{CpusetLayout, Requirements, TestEntry, TestFn, ThresholdOverrides, WorkloadSpec};
 pub use expect::ShouldFail;
 pub use outcome::{FailureKind, SchedulerOutcome, TestOutcome};
+pub use plan::{Plan, PlanError};
 pub use run::run_tests;
 pub(crate) use run::timeout_scale;
 pub use sibling::{in_vm_guest, run_sibling, SiblingRun};

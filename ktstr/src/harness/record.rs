@@ -188,14 +188,13 @@ fn host() -> Host {
     }
 }
 
-/// Write the JSON record of a finished test; returns its path. Failures to
-/// write are reported on stderr and do not change the verdict.
-pub(crate) fn write_record(
+/// The JSON record of a finished test (what [`write_record`] writes).
+pub(crate) fn record_value(
     entry: &TestEntry,
     result: &str,
     reason: Option<&str>,
     sup: &Supervised,
-) -> Option<PathBuf> {
+) -> serde_json::Value {
     let name = entry.full_name();
     let w = &entry.workload;
     let rec = Record {
@@ -224,27 +223,55 @@ pub(crate) fn write_record(
         host: host(),
         repro: repro_line(&name),
     };
-    let dir = record_dir();
-    let path = dir.join(format!("{}.json", name.replace("::", "__")));
-    // Written to a temp file and renamed: a reader (ktstr compare, another
-    // run of the same test) never sees half a record.
+    serde_json::to_value(&rec).unwrap_or_default()
+}
+
+/// Where the record of test `name` goes: `<record_dir>/<test>.json`.
+pub(crate) fn record_path(name: &str) -> PathBuf {
+    record_dir().join(format!("{}.json", file_stem(name)))
+}
+
+/// A test's name as a file name (`a::b` becomes `a__b`).
+pub(crate) fn file_stem(name: &str) -> String {
+    name.replace("::", "__")
+}
+
+/// Write `value` to `path` whole (a temp file renamed into place, so a
+/// reader never sees half a record); returns the path. Failures to write
+/// are reported on stderr and do not change the verdict.
+pub(crate) fn write_json(path: &std::path::Path, value: &serde_json::Value) -> Option<PathBuf> {
     let write = || -> std::io::Result<()> {
-        std::fs::create_dir_all(&dir)?;
-        let json = serde_json::to_vec_pretty(&rec).map_err(std::io::Error::other)?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let json = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
+        // Per-process temp name: two runs of one test may write at once.
         let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
         std::fs::write(&tmp, json)
-            .and_then(|()| std::fs::rename(&tmp, &path))
+            .and_then(|()| std::fs::rename(&tmp, path))
             .inspect_err(|_| {
                 let _ = std::fs::remove_file(&tmp);
             })
     };
     match write() {
-        Ok(()) => Some(path),
+        Ok(()) => Some(path.to_path_buf()),
         Err(e) => {
             eprintln!("ktstr: could not write the record {}: {e}", path.display());
             None
         }
     }
+}
+
+/// Write the JSON record of a finished test to
+/// `target/ktstr/<binary>/<test>.json`; returns its path.
+pub(crate) fn write_record(
+    entry: &TestEntry,
+    result: &str,
+    reason: Option<&str>,
+    sup: &Supervised,
+) -> Option<PathBuf> {
+    let value = record_value(entry, result, reason, sup);
+    write_json(&record_path(&entry.full_name()), &value)
 }
 
 #[cfg(test)]

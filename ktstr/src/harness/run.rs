@@ -8,9 +8,10 @@ use libtest_mimic::{Arguments, Completion, Failed, FormatSetting, Trial};
 
 use super::child::{run_child, ENV_TEST};
 use super::expect::judge_outcome;
+use super::plan::Plan;
 use super::record::{failure_message, write_record};
 use super::requirements::unmet;
-use super::supervise::{supervise, Options};
+use super::supervise::{supervise, Options, Supervised};
 use super::vm::{placement, supervise_in_vm, unmet_in_vm, Placement};
 use super::{TestEntry, TestOutcome};
 
@@ -48,9 +49,27 @@ pub(crate) fn timeout_of(entry: &TestEntry) -> Duration {
     base.mul_f64(timeout_scale())
 }
 
-/// Judge a supervised run: Ok to pass (or ignored, for a body that
-/// skipped itself), Err with the message to fail.
-fn judge(entry: &TestEntry, nocapture: bool) -> Result<Completion, Failed> {
+/// One supervised run of a test and its verdict.
+pub(super) struct Attempt {
+    /// What the supervisor saw.
+    pub sup: Supervised,
+    /// `Ok`: passed (or skipped, see [`Attempt::skipped`]); `Err`: why it
+    /// failed.
+    pub verdict: Result<(), String>,
+}
+
+impl Attempt {
+    /// The reason the body skipped itself, when it passed by skipping.
+    pub fn skipped(&self) -> Option<&str> {
+        match (&self.verdict, &self.sup.outcome) {
+            (Ok(()), Ok(o)) => o.skipped.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Run `entry` once, supervised (or in its VM), and judge it.
+pub(super) fn attempt(entry: &TestEntry, nocapture: bool) -> Attempt {
     let name = entry.full_name();
     let sup = match placement(entry) {
         Placement::Vm(spec) => supervise_in_vm(entry, &spec, nocapture),
@@ -88,6 +107,14 @@ fn judge(entry: &TestEntry, nocapture: bool) -> Result<Completion, Failed> {
         (Ok(()), false) => Err(sup.faults.join("; ")),
         (Err(why), false) => Err(format!("{why}; also {}", sup.faults.join("; "))),
     };
+    Attempt { sup, verdict }
+}
+
+/// Judge a supervised run: Ok to pass (or ignored, for a body that
+/// skipped itself), Err with the message to fail.
+pub(super) fn judge(entry: &TestEntry, nocapture: bool) -> Result<Completion, Failed> {
+    let name = entry.full_name();
+    let Attempt { sup, verdict } = attempt(entry, nocapture);
     if let (
         Ok(()),
         Ok(TestOutcome {
@@ -138,7 +165,7 @@ fn exit_interrupted(test: &str, sig: nix::sys::signal::Signal) -> ! {
 }
 
 /// Exit at once if the harness was interrupted between tests.
-fn exit_if_interrupted() {
+pub(super) fn exit_if_interrupted() {
     if let Some(code) = crate::interrupt::exit_code() {
         eprintln!("ktstr: interrupted; no further tests run");
         std::process::exit(i32::from(code));
@@ -160,7 +187,7 @@ fn remove_stale_parents() {
     }
 }
 
-fn trial(entry: &'static TestEntry, args: &Arguments) -> Trial {
+fn trial(entry: &'static TestEntry, args: &Arguments, plan: Plan) -> Trial {
     let missing = match placement(entry) {
         Placement::Host => unmet(
             &entry.requires,
@@ -187,7 +214,7 @@ fn trial(entry: &'static TestEntry, args: &Arguments) -> Trial {
                 return Ok(Completion::ignored_with(reason));
             }
         }
-        judge(entry, nocapture)
+        super::repeat::run_trial(entry, nocapture, plan)
     })
     .with_ignored_flag(flagged)
 }
@@ -197,13 +224,24 @@ fn trial(entry: &'static TestEntry, args: &Arguments) -> Trial {
 /// tests one at a time (default `--test-threads 1`: scheduler tests disturb
 /// each other), and returns libtest's exit code (101 on failure).
 ///
-/// `KTSTR_JSON=1` selects `--format json`.
+/// `KTSTR_JSON=1` selects `--format json`. `--repeat N` (taken out of the
+/// arguments before libtest-mimic sees them) or `KTSTR_REPEAT=N` runs each
+/// test N times ([`Plan`]); a usage error there exits 2. After libtest's
+/// summary, the pass rates of repeated tests and the flaky tests are
+/// printed on stderr.
 pub fn run_tests() -> ExitCode {
     crate::vm::guest_init_if_asked();
     if let Ok(name) = std::env::var(ENV_TEST) {
         return run_child(&name);
     }
-    let mut args = Arguments::from_args();
+    let (plan, argv) = match Plan::from_env_and_args(std::env::args_os()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("ktstr: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut args = Arguments::from_iter(argv);
     if args.test_threads.is_none() {
         args.test_threads = Some(1);
     }
@@ -224,6 +262,8 @@ pub fn run_tests() -> ExitCode {
         }
         remove_stale_parents();
     }
-    let trials = all.into_iter().map(|e| trial(e, &args)).collect();
-    libtest_mimic::run(&args, trials).exit_code()
+    let trials = all.into_iter().map(|e| trial(e, &args, plan)).collect();
+    let code = libtest_mimic::run(&args, trials).exit_code();
+    super::repeat::print_summary();
+    code
 }

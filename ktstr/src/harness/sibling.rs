@@ -43,7 +43,8 @@ pub fn in_vm_guest() -> bool {
 }
 
 /// Run test `name` of this binary (usually an `ignore`d fixture) with
-/// `--ignored --exact`, its JSON record kept out of the normal output
+/// `--ignored --exact` (once: without `KTSTR_REPEAT` or
+/// `KTSTR_ACCEPT_FLAKY`), its JSON record kept out of the normal output
 /// directory, and return what it printed.
 pub fn run_sibling(name: &str) -> anyhow::Result<SiblingRun> {
     let records = std::env::temp_dir().join(format!("ktstr-sibling-{}-{name}", std::process::id()));
@@ -51,6 +52,9 @@ pub fn run_sibling(name: &str) -> anyhow::Result<SiblingRun> {
         .args(["--ignored", "--exact", name])
         .env("KTSTR_OUTPUT_DIR", &records)
         .env_remove(super::child::ENV_TEST)
+        // One plain run of the sibling, whatever this run repeats or accepts.
+        .env_remove(super::plan::ENV_REPEAT)
+        .env_remove(super::retry::ENV_ACCEPT_FLAKY)
         .output()
         .with_context(|| format!("run the sibling test {name}"))?;
     let _ = std::fs::remove_dir_all(&records);

@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod bench;
 mod compare;
 mod list;
+mod repeat;
 mod run;
 mod topo;
 mod vm_run;

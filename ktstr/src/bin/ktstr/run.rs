@@ -41,17 +41,25 @@ pub(crate) struct RunArgs {
     nice: i32,
     /// Print the reports as JSON on stdout instead of the table.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
     /// No progress lines while running.
     #[arg(long, short = 'q')]
-    quiet: bool,
+    pub(crate) quiet: bool,
     /// Run the workload under this sched_ext scheduler (binary and its
     /// arguments, e.g. "scx_bpfland --slice-us 2000"): started and attached
     /// before the workers, watched, stopped after; its failure fails the run.
     #[arg(long, value_name = "CMD")]
     scheduler: Option<String>,
+    /// Run the workload N times (N ≥ 1) and report how many runs passed
+    /// and each metric's spread (mean, ±CV, range) over them.
+    #[arg(long, default_value_t = 1, value_parser = parse_repeat, value_name = "N")]
+    pub(crate) repeat: u32,
     #[command(flatten)]
     vm: crate::vm_run::VmArgs,
+}
+
+fn parse_repeat(s: &str) -> Result<u32, String> {
+    ktstr::harness::Plan::parse_count(s).map_err(|e| e.to_string())
 }
 
 fn parse_clone_mode(s: &str) -> Result<CloneMode, String> {
@@ -157,7 +165,9 @@ pub(crate) fn main(args: RunArgs) -> Result<(), Failure> {
         ),
     };
     if args.vm.wanted() {
-        return crate::vm_run::main(&args.vm, args.duration, scheduler.as_ref());
+        // The guest runs `ktstr run` with --repeat too: give it the time.
+        let all = args.duration * args.repeat;
+        return crate::vm_run::main(&args.vm, all, scheduler.as_ref());
     }
     let config = config(&args)?;
     ktstr::interrupt::install().context("install the Ctrl-C handler")?;
@@ -176,7 +186,11 @@ pub(crate) fn main(args: RunArgs) -> Result<(), Failure> {
             Some(run)
         }
     };
-    let result = run_workload(&args, &config);
+    let result = if args.repeat > 1 {
+        crate::repeat::run(&args, &config)
+    } else {
+        measure(&args, &config).and_then(|m| show(&args, &config, &m))
+    };
     // The scheduler's fate decides over the workload's: verdicts taken
     // without it attached are not its verdicts.
     if let Some(run) = sched {
@@ -187,7 +201,17 @@ pub(crate) fn main(args: RunArgs) -> Result<(), Failure> {
     result
 }
 
-fn run_workload(args: &RunArgs, config: &WorkloadConfig) -> Result<(), Failure> {
+/// One run of the workload: its reports, how long it ran, and whether
+/// Ctrl-C cut it short.
+pub(crate) struct Measured {
+    pub(crate) reports: Vec<WorkerReport>,
+    pub(crate) ran: Duration,
+    pub(crate) interrupted: bool,
+}
+
+/// Spawn `config`, run it for `args.duration` with progress lines, and
+/// collect every worker's report.
+pub(crate) fn measure(args: &RunArgs, config: &WorkloadConfig) -> Result<Measured, Failure> {
     let config = config.clone();
     let mut handle = match spawn(&config, args.quiet) {
         Ok(h) => h,
@@ -244,6 +268,21 @@ fn run_workload(args: &RunArgs, config: &WorkloadConfig) -> Result<(), Failure> 
     }
     let ran = began.elapsed();
     let reports = handle.stop_and_collect();
+    Ok(Measured {
+        reports,
+        ran,
+        interrupted,
+    })
+}
+
+/// Print `m` (a table, or JSON with `--json`) and fail when a worker did
+/// not end cleanly.
+fn show(args: &RunArgs, config: &WorkloadConfig, m: &Measured) -> Result<(), Failure> {
+    let Measured {
+        reports,
+        ran,
+        interrupted,
+    } = m;
     if args.json {
         let out = serde_json::json!({
             "config": config,
@@ -256,8 +295,13 @@ fn run_workload(args: &RunArgs, config: &WorkloadConfig) -> Result<(), Failure> 
             serde_json::to_string_pretty(&out).context("encode JSON")?
         );
     } else {
-        print_table(&reports, ran, interrupted);
+        print_table(reports, *ran, *interrupted);
     }
+    verdict(reports)
+}
+
+/// Fail when a worker did not end cleanly.
+pub(crate) fn verdict(reports: &[WorkerReport]) -> Result<(), Failure> {
     let lost = reports.iter().filter(|r| !r.is_clean()).count();
     if lost > 0 {
         return Err(Failure::Runtime(anyhow::anyhow!(
@@ -272,7 +316,7 @@ fn us(ns: u64) -> String {
     format!("{:.1}", ns as f64 / 1000.0)
 }
 
-fn print_table(reports: &[WorkerReport], ran: Duration, interrupted: bool) {
+pub(crate) fn print_table(reports: &[WorkerReport], ran: Duration, interrupted: bool) {
     println!(
         "{:>3} {:>8} {:<14} {:>14} {:>12} {:>9} {:>6} {:>8} {:>9} {:>10} {:>10} {:>9}  NOTES",
         "#",

@@ -1,0 +1,58 @@
+//! `ktstr run --repeat N`: N runs of the workload, a pass rate and each
+//! metric's spread; `--repeat 0` is a usage error.
+
+use std::process::Command;
+
+fn ktstr_run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ktstr"))
+        .arg("run")
+        .args(args)
+        .output()
+        .expect("run ktstr run");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn repeat_reports_a_pass_rate_and_spreads() {
+    let (code, out, err) = ktstr_run(&["-d", "200ms", "-w", "2", "-q", "--repeat", "3"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.matches("\nran 0.").count(), 3, "three tables: {out}");
+    assert!(
+        out.contains("passed 3/3 (a run passes when every worker ended cleanly)\n  work_rate "),
+        "{out}"
+    );
+    let rate = out.lines().find(|l| l.starts_with("  work_rate ")).unwrap();
+    assert!(rate.ends_with(", n=3)") && rate.contains(" ±"), "{rate}");
+}
+
+#[test]
+fn repeat_as_json_is_one_document() {
+    let (code, out, err) = ktstr_run(&["-d", "200ms", "-q", "--json", "--repeat", "2"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON document");
+    assert_eq!((&v["repeat"], &v["passed"]), (&2.into(), &2.into()));
+    assert_eq!(v["runs"].as_array().unwrap().len(), 2);
+    assert_eq!(v["spread"][0]["metric"], "work_rate");
+}
+
+#[test]
+fn repeat_zero_or_not_a_number_is_a_usage_error() {
+    for bad in ["0", "x", "2.5"] {
+        let (code, out, err) = ktstr_run(&["--repeat", bad, "-d", "100ms"]);
+        assert_eq!(code, 2, "{bad}: {out}{err}");
+        assert!(
+            err.contains("invalid value") && err.contains("--repeat"),
+            "{err}"
+        );
+        assert!(out.is_empty(), "nothing ran: {out}");
+    }
+    let (_, _, err) = ktstr_run(&["--repeat", "0"]);
+    assert!(
+        err.contains("--repeat 0 would run nothing and pass"),
+        "{err}"
+    );
+}
