@@ -60,6 +60,7 @@ pub(super) struct Recorded {
     pub(super) verdicts: Vec<Verdict>,
     skipped: Option<String>,
     pub(super) payloads: Vec<crate::payload::PayloadReport>,
+    pub(super) samples: Option<crate::scenario::Samples>,
 }
 
 /// The error [`Ctx::skip`] returns: the harness reports the test ignored
