@@ -98,7 +98,7 @@ impl StepCheck {
                 },
                 Err((measured, why)) => CheckResult {
                     kind,
-                    message: format!("{group}: {why}"),
+                    message: why,
                     group,
                     status: CheckStatus::Failed,
                     threshold: limit,

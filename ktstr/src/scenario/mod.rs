@@ -42,6 +42,8 @@
 //! cgroups thawed and every cgroup removed.
 
 mod check;
+#[cfg(test)]
+mod check_tests;
 mod freeze;
 mod live;
 mod op;
