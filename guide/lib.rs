@@ -13,5 +13,8 @@ pub mod writing_tests {}
 #[doc = include_str!("src/cgroups.md")]
 pub mod cgroups {}
 
+#[doc = include_str!("src/scenarios.md")]
+pub mod scenarios {}
+
 #[doc = include_str!("src/cli.md")]
 pub mod cli {}
