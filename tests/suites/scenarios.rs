@@ -268,20 +268,24 @@ fn bad_scenarios_are_errors_naming_the_step(ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
-/// The same kinds of steps on cgroup v2 in a VM: a cpuset shrink, a
-/// weight change and a freeze (`cgroup.freeze`), each judged per step.
-#[ktstr::test(vm)]
-fn vm_scenario_on_cgroup_v2(ctx: &mut Ctx) -> Result<()> {
-    let s = Scenario::new(vec![spinners("a", 1, &[0]), spinners("b", 1, &[0, 1])])
-        .step(
-            Step::new("b onto CPU 0", ms(1200))
-                .op(Op::set_cpuset("b", CpusetSpec::exact([0])))
-                .op(Op::set_weight("a", 400))
-                .settle(ms(300))
-                .check(StepCheck::on_its_cpus("b"))
-                .check(StepCheck::share("a", "b", 2.0, 8.0))
-                .check(StepCheck::NotStarved),
-        )
+/// The steps both VM tests run on cgroup v2: `b` shrinks from CPUs 0-1
+/// onto CPU 0 beside `a` (with `a` at weight 400 when `weights`), then `a`
+/// is frozen (`cgroup.freeze`) and thawed. Each step is judged over its
+/// own window.
+fn v2_scenario(weights: bool) -> Scenario {
+    let mut shrink = Step::new("b onto CPU 0", ms(1200))
+        .op(Op::set_cpuset("b", CpusetSpec::exact([0])))
+        .settle(ms(300))
+        .check(StepCheck::on_its_cpus("b"))
+        .check(StepCheck::NotStarved)
+        .check(StepCheck::MaxStall(ms(800)));
+    if weights {
+        shrink = shrink
+            .op(Op::set_weight("a", 400))
+            .check(StepCheck::share("a", "b", 2.0, 8.0));
+    }
+    Scenario::new(vec![spinners("a", 1, &[0]), spinners("b", 1, &[0, 1])])
+        .step(shrink)
         .step(
             Step::new("a frozen", ms(600))
                 .op(Op::freeze("a"))
@@ -292,17 +296,40 @@ fn vm_scenario_on_cgroup_v2(ctx: &mut Ctx) -> Result<()> {
                 .op(Op::thaw("a"))
                 .settle(ms(100))
                 .check(StepCheck::NotStarved),
-        );
-    let r = ctx.run_scenario(&s)?;
+        )
+}
+
+/// Runs a [`v2_scenario`], printing each step's verdict, and checks the
+/// frozen step held `a` still.
+fn run_v2(ctx: &mut Ctx, weights: bool) -> Result<()> {
+    let r = ctx.run_scenario(&v2_scenario(weights))?;
+    for st in &r.steps {
+        eprintln!("{}:\n{}", st.describe(), st.verdict);
+    }
     let frozen_a = r.steps[1].workers.iter().find(|w| w.cgroup == "a");
     ensure!(
         frozen_a.map(|w| w.iterations) == Some(0),
         "frozen a progressed: {frozen_a:?}"
     );
-    for st in &r.steps {
-        eprintln!("{}:\n{}", st.describe(), st.verdict);
-    }
     r.into_result()
+}
+
+/// The scenario on cgroup v2 in a VM under the kernel's scheduler
+/// (EEVDF): cpuset shrink, weight 400:100 (accepted 2..8), freeze, thaw.
+#[ktstr::test(vm)]
+fn vm_scenario_on_cgroup_v2(ctx: &mut Ctx) -> Result<()> {
+    run_v2(ctx, true)
+}
+
+/// The same steps under scx_bpfland, without the weight band (bpfland
+/// does not promise `cpu.weight` splits): a sched_ext scheduler must still
+/// keep workers inside a cpuset that shrinks under them, never stall a
+/// worker for 800 ms, and run a thawed cgroup again.
+#[ktstr::test(vm, scheduler = "scx_bpfland")]
+fn vm_scenario_under_scx_bpfland(ctx: &mut Ctx) -> Result<()> {
+    let state = std::fs::read_to_string("/sys/kernel/sched_ext/state")?;
+    ensure!(state.trim() == "enabled", "sched_ext is {:?}", state.trim());
+    run_v2(ctx, false)
 }
 
 ktstr::main!();
