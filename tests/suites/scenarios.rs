@@ -268,6 +268,48 @@ fn bad_scenarios_are_errors_naming_the_step(ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
+/// A plain `run_workload` samples its workers too (every 100 ms): the
+/// series says which CPU each was on and lets a body assert over time —
+/// here, that no spinner stood still for more than a second and the
+/// series' progress matches the workers' final reports.
+#[ktstr::test(workers = 2, duration = "1500ms")]
+fn run_workload_records_samples_over_time(ctx: &mut Ctx) -> Result<()> {
+    use ktstr::scenario::series;
+    let reports = ctx.run_workload()?;
+    let samples = ctx.samples();
+    ensure!(
+        (10..=20).contains(&samples.len()),
+        "1.5 s at 100 ms should give about 16 samples, got {}",
+        samples.len()
+    );
+    let online = CpuSet::online();
+    for s in &samples {
+        ensure!(s.points.len() == 2, "a sample lacks a worker: {s:?}");
+        for p in &s.points {
+            let cpu = p
+                .worker
+                .cpu
+                .ok_or_else(|| anyhow!("a live worker has no CPU: {p:?}"))?;
+            ensure!(online.contains(cpu as usize), "CPU {cpu} is not online");
+        }
+    }
+    for (t, r) in series::tracks(&samples).iter().zip(&reports) {
+        let (stall, at) = series::longest_stall(t);
+        ensure!(
+            stall <= 1000,
+            "worker {} stalled {stall} ms from {at} ms",
+            r.index
+        );
+        ensure!(
+            series::progress(t) > 0 && series::progress(t) <= r.iterations,
+            "the series' progress {} should be within the report's {} iterations",
+            series::progress(t),
+            r.iterations
+        );
+    }
+    ctx.check(&reports)?.done()
+}
+
 /// The steps both VM tests run on cgroup v2: `b` shrinks from CPUs 0-1
 /// onto CPU 0 beside `a` (with `a` at weight 400 when `weights`), then `a`
 /// is frozen (`cgroup.freeze`) and thawed. Each step is judged over its
