@@ -116,8 +116,9 @@ fn a_failing_step_is_named_with_its_time(ctx: &mut Ctx) -> Result<()> {
 }
 
 /// Moving workers between cgroups, then changing their nice, policy and
-/// affinity, spawning another workload beside them and stopping it: the
-/// moved workers run on their new cgroup's CPU, and nobody starves.
+/// affinity, spawning another workload beside them, stopping it, removing
+/// a layout cgroup and adding a new one: the moved workers run on their
+/// new cgroup's CPU, and nobody starves.
 #[ktstr::test(requires(root, min_cpus = 2))]
 fn workers_move_and_change_policy_while_running(ctx: &mut Ctx) -> Result<()> {
     let extra = WorkloadConfig {
@@ -141,9 +142,12 @@ fn workers_move_and_change_policy_while_running(ctx: &mut Ctx) -> Result<()> {
                 .check(StepCheck::NotStarved),
         )
         .step(
-            Step::new("stop a", ms(500))
+            Step::new("stop a, add c", ms(600))
                 .op(Op::stop("a"))
                 .op(Op::remove_cgroup("a"))
+                .op(Op::AddCgroup(spinners("c", 1, &[0])))
+                .settle(ms(100))
+                .check(StepCheck::on_its_cpus("c"))
                 .check(StepCheck::NotStarved),
         );
     let r = ctx.run_scenario(&s)?;
@@ -153,8 +157,18 @@ fn workers_move_and_change_policy_while_running(ctx: &mut Ctx) -> Result<()> {
         "all three workers should be in b: {moved:?}"
     );
     ensure!(
-        r.steps[1].workers.len() == 4 && r.steps[2].workers.len() == 3,
-        "the spawned worker joins in step 1 and is gone after stop"
+        r.steps[1].workers.len() == 4,
+        "the spawned worker joins in step 1: {:?}",
+        r.steps[1].workers
+    );
+    let last: Vec<&str> = r.steps[2]
+        .workers
+        .iter()
+        .map(|w| w.cgroup.as_str())
+        .collect();
+    ensure!(
+        last == ["b", "b", "b", "c"],
+        "after stop, remove and add: b's three and c's one, got {last:?}"
     );
     r.into_result()
 }
@@ -263,8 +277,29 @@ fn bad_scenarios_are_errors_naming_the_step(ctx: &mut Ctx) -> Result<()> {
         text.contains("step 1 'move dead' (index 1) at ") && text.contains("already exited"),
         "{text}"
     );
-    let left = ctx.cgroups()?.list()?;
+    // An error while a cgroup is frozen: thawed and its v1 freezer
+    // cgroup removed on the way out.
+    let s = base()
+        .step(Step::new("freeze", ms(200)).op(Op::freeze("a")))
+        .step(Step::new("move frozen", ms(100)).op(Op::move_workers("a", "b")));
+    let e = ctx
+        .run_scenario(&s)
+        .err()
+        .ok_or_else(|| anyhow!("moving frozen workers ran"))?;
+    ensure!(
+        format!("{e:#}").contains("step 1 'move frozen' (index 1) at "),
+        "{e:#}"
+    );
+    let mgr = ctx.cgroups()?;
+    let left = mgr.list()?;
     ensure!(left.is_empty(), "cgroups left behind: {left:?}");
+    if let Ok(dir) = std::fs::read_dir("/sys/fs/cgroup/freezer") {
+        let ours: Vec<_> = dir
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.starts_with(mgr.parent_name()))
+            .collect();
+        ensure!(ours.is_empty(), "freezer cgroups left behind: {ours:?}");
+    }
     Ok(())
 }
 

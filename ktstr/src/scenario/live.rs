@@ -28,7 +28,9 @@ struct Live<'m> {
     workloads: Vec<Workload>,
     name: String,
     cpus: Option<CpuSet>,
-    _group: CgroupGroup<'m>,
+    /// Its own group when an op added it (the layout's cgroups share
+    /// `Layout::layout_group`).
+    group: Option<CgroupGroup<'m>>,
 }
 
 /// Every cgroup of a running scenario, and the reports of the workloads
@@ -40,6 +42,9 @@ pub(super) struct Layout<'m> {
     next_id: usize,
     /// (cgroup, reports) of every workload stopped so far.
     pub collected: Vec<(String, Vec<WorkerReport>)>,
+    /// The layout's cgroups, created together (so their real-time budgets
+    /// are split between them); removed after every `live` entry.
+    layout_group: Option<CgroupGroup<'m>>,
 }
 
 fn alive(tid: i32) -> bool {
@@ -54,6 +59,7 @@ impl<'m> Layout<'m> {
             live: Vec::new(),
             next_id: 0,
             collected: Vec::new(),
+            layout_group: None,
         }
     }
 
@@ -94,33 +100,50 @@ impl<'m> Layout<'m> {
         Ok(cpus)
     }
 
-    /// Create cgroup `def` with its workers, started.
+    /// Create the scenario's layout: every cgroup of `defs` with its
+    /// workers, in one [`Setup`], started.
+    pub(super) fn add_layout(&mut self, defs: &[CgroupDef]) -> anyhow::Result<()> {
+        let group = self.add_defs(defs)?;
+        self.layout_group = Some(group);
+        Ok(())
+    }
+
+    /// Create cgroup `def` with its workers, started ([`Op::AddCgroup`]).
     pub(super) fn add(&mut self, def: &CgroupDef) -> anyhow::Result<()> {
-        ensure!(
-            !self.live.iter().any(|l| l.name == def.name()),
-            "cgroup {:?} already exists in the scenario",
-            def.name()
-        );
-        let cpus = def.cpuset().map(|s| self.resolve(s)).transpose()?;
-        let applied = Setup::Defs(vec![def.clone()]).apply(self.mgr, self.topo)?;
-        let threads = def.clone_mode() == CloneMode::Thread;
-        let mut workloads = Vec::new();
-        for handle in applied.handles {
-            workloads.push(Workload {
-                id: self.next_id,
-                handle,
-                threads,
+        let group = self.add_defs(std::slice::from_ref(def))?;
+        self.live.last_mut().expect("just added").group = Some(group);
+        Ok(())
+    }
+
+    fn add_defs(&mut self, defs: &[CgroupDef]) -> anyhow::Result<CgroupGroup<'m>> {
+        let mut cpus = Vec::new();
+        for def in defs {
+            ensure!(
+                !self.live.iter().any(|l| l.name == def.name()),
+                "cgroup {:?} already exists in the scenario",
+                def.name()
+            );
+            cpus.push(def.cpuset().map(|s| self.resolve(s)).transpose()?);
+        }
+        let applied = Setup::Defs(defs.to_vec()).apply(self.mgr, self.topo)?;
+        for ((def, handle), cpus) in defs.iter().zip(applied.handles).zip(cpus) {
+            // As `Setup::apply` moved them: Thread workers one by one
+            // unless a pcomm container holds them.
+            let threads = def.clone_mode() == CloneMode::Thread && handle.container_pid().is_none();
+            self.live.push(Live {
+                frozen: None,
+                workloads: vec![Workload {
+                    id: self.next_id,
+                    handle,
+                    threads,
+                }],
+                name: def.name().to_string(),
+                cpus,
+                group: None,
             });
             self.next_id += 1;
         }
-        self.live.push(Live {
-            frozen: None,
-            workloads,
-            name: def.name().to_string(),
-            cpus,
-            _group: applied.group,
-        });
-        Ok(())
+        Ok(applied.group)
     }
 
     /// Every live worker now.
@@ -163,7 +186,11 @@ impl<'m> Layout<'m> {
                 }
                 self.stop(name)?;
                 let i = self.live.iter().position(|l| &l.name == name);
-                drop(self.live.remove(i.expect("stop found it")));
+                let l = self.live.remove(i.expect("stop found it"));
+                if l.group.is_none() {
+                    // A layout cgroup: its group would remove it only at the end.
+                    mgr.remove_cgroup(name)?;
+                }
             }
             Op::SetCpuset(name, spec) => {
                 let cpus = self.resolve(spec)?;

@@ -30,11 +30,9 @@ impl Scenario {
     pub fn run(&self, mgr: &CgroupManager, topo: &TestTopology) -> anyhow::Result<ScenarioReport> {
         validate(self, topo)?;
         let mut layout = Layout::new(mgr, topo);
-        for def in &self.layout {
-            layout
-                .add(def)
-                .with_context(|| format!("create the scenario's cgroup {:?}", def.name()))?;
-        }
+        layout
+            .add_layout(&self.layout)
+            .context("create the scenario's layout")?;
         let t0 = Instant::now();
         let mut samples: Vec<Sample> = Vec::new();
         let mut steps = Vec::new();
