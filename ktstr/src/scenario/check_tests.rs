@@ -127,3 +127,20 @@ fn step_check_on_its_cpus_names_the_sample_outside() {
         CheckStatus::NotApplicable { .. }
     ));
 }
+
+#[test]
+fn step_report_says_what_each_worker_did_in_the_window() {
+    let mut s = series(|i| i * 2, 1);
+    // b hops 1 -> 0 -> 1 in the last three samples.
+    s[9].points[1].worker.cpu = Some(0);
+    let r = super::report::StepReport::new(1, "x", 1000, &s[2..], Default::default());
+    assert_eq!((r.window_ms, r.ended_ms), (1200, 2000));
+    let b = &r.workers[1];
+    assert_eq!((b.cgroup.as_str(), b.iterations), ("b", 16));
+    assert_eq!(b.cpu_ns, Some(160_000_000));
+    assert_eq!((b.cpus.clone(), b.cpu_changes), (vec![0, 1], 2));
+    assert_eq!(r.workers[0].cpu_changes, 0);
+    assert!(r
+        .describe()
+        .contains("step 1 'x' (index 1, 1.00 s to 2.00 s"));
+}

@@ -25,6 +25,9 @@ pub struct WorkerStep {
     pub cpu_ns: Option<u64>,
     /// Every CPU it was seen on, ascending.
     pub cpus: Vec<u32>,
+    /// How many times consecutive samples saw it on different CPUs (a
+    /// lower bound of its migrations in the window).
+    pub cpu_changes: u64,
     /// Its longest stretch without progress, in ms.
     pub longest_stall_ms: u64,
 }
@@ -60,7 +63,9 @@ impl StepReport {
             .iter()
             .map(|t| {
                 let w = &t[0].1.worker;
-                let mut cpus: Vec<u32> = t.iter().filter_map(|(_, p)| p.worker.cpu).collect();
+                let seen: Vec<u32> = t.iter().filter_map(|(_, p)| p.worker.cpu).collect();
+                let cpu_changes = seen.windows(2).filter(|w| w[0] != w[1]).count() as u64;
+                let mut cpus = seen;
                 cpus.sort_unstable();
                 cpus.dedup();
                 WorkerStep {
@@ -71,6 +76,7 @@ impl StepReport {
                     iterations: progress(t),
                     cpu_ns: cpu_ns(t),
                     cpus,
+                    cpu_changes,
                     longest_stall_ms: longest_stall(t).0,
                 }
             })
