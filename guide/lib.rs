@@ -16,6 +16,9 @@ pub mod repeats_and_flaky {}
 #[doc = include_str!("src/cgroups.md")]
 pub mod cgroups {}
 
+#[doc = include_str!("src/scenarios.md")]
+pub mod scenarios {}
+
 #[doc = include_str!("src/cli.md")]
 pub mod cli {}
 

@@ -19,6 +19,7 @@
 //! | [`harness`] | the `#[ktstr::test]` runtime: [`harness::Ctx`], `ktstr::main!()` |
 //! | [`scheduler`] | running a test under a sched_ext scheduler |
 //! | [`stats`] | percentiles and CV, the one implementation everything uses |
+//! | [`scenario`] | [`scenario::Scenario`]: timed steps that change the layout while workers run, checked per step |
 //! | [`payload`] | stress-ng, hackbench, perf bench sched as workloads, their metrics checked |
 //! | [`scenarios`] | canned scenarios any scheduler should pass: `ktstr::scenarios::suite!()` |
 //! | [`compare`] | `ktstr compare`: two runs' records, metric by metric, against noise |
@@ -50,6 +51,7 @@ pub mod harness;
 pub mod interrupt;
 pub mod payload;
 pub mod prelude;
+pub mod scenario;
 pub mod scenarios;
 pub mod scheduler;
 pub mod stats;

@@ -89,6 +89,16 @@ fn parse_mountinfo(text: &str) -> Vec<Mount> {
         .collect()
 }
 
+/// Where the cgroup v1 controller `ctl` (`freezer`, ...) is mounted on
+/// this host, if it is.
+pub(crate) fn v1_mount(ctl: &str) -> Option<PathBuf> {
+    let text = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    parse_mountinfo(&text)
+        .into_iter()
+        .find(|m| m.fstype == "cgroup" && m.options.iter().any(|o| o == ctl))
+        .map(|m| m.point)
+}
+
 impl Hierarchy {
     /// Detect this host's hierarchy from `/proc/self/mountinfo`.
     pub fn detect() -> Result<Hierarchy, CgroupError> {

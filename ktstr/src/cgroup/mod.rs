@@ -54,6 +54,7 @@ mod write;
 pub use def::{AffinityKind, AppliedSetup, CgroupDef, CpusetSpec, Setup};
 pub use error::CgroupError;
 pub use group::CgroupGroup;
+pub(crate) use hierarchy::v1_mount;
 pub use hierarchy::{Hierarchy, CONTROLLERS};
 pub use knobs::{CpuMax, CPU_WEIGHT_DEFAULT, CPU_WEIGHT_MAX, CPU_WEIGHT_MIN};
 pub use manager::CgroupManager;

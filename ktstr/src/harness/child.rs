@@ -60,6 +60,7 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
     let body_ns = t.elapsed().as_nanos() as u64;
     let (groups, verdicts) = ctx.take_record();
     let payloads = ctx.take_payloads();
+    let samples = ctx.take_samples();
     // A body that skipped itself and then ended with that skip (or Ok).
     let mut skipped = ctx.take_skip().filter(|_| match &result {
         Ok(Ok(())) => true,
@@ -120,6 +121,7 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
         skipped,
         scheduler: sched_outcome,
         payloads,
+        samples,
     }
 }
 

@@ -60,6 +60,7 @@ pub(super) struct Recorded {
     pub(super) verdicts: Vec<Verdict>,
     skipped: Option<String>,
     pub(super) payloads: Vec<crate::payload::PayloadReport>,
+    pub(super) samples: Option<crate::scenario::Samples>,
 }
 
 /// The error [`Ctx::skip`] returns: the harness reports the test ignored
@@ -145,7 +146,8 @@ impl Ctx {
     }
 
     /// Apply `defs` (create the cgroups, spawn and place the workers, start
-    /// them), run for `duration`, stop and collect. Returns the reports of
+    /// them), run for `duration` (sampling them, see [`Ctx::samples`]),
+    /// stop and collect. Returns the reports of
     /// all cgroups in order; each cgroup's reports are recorded as a group
     /// (with its cpuset, for the isolation check).
     pub fn run_cgroups(&self, defs: Vec<CgroupDef>) -> anyhow::Result<Vec<WorkerReport>> {
@@ -157,7 +159,8 @@ impl Ctx {
         let applied = Setup::Defs(defs)
             .apply(self.cgroups()?, topo)
             .context("apply the cgroup layout")?;
-        std::thread::sleep(self.duration);
+        let names = applied.names.iter().map(String::as_str);
+        self.hold_sampling(&names.zip(&applied.handles).collect::<Vec<_>>());
         let mut all = Vec::new();
         for ((name, reports), cpus) in applied.stop_and_collect().into_iter().zip(cpusets) {
             all.extend(reports.iter().cloned());
@@ -201,7 +204,7 @@ impl Ctx {
         }
         let mut handle = self.spawn(&self.config())?;
         handle.start();
-        std::thread::sleep(self.duration);
+        self.hold_sampling(&[("workload", &handle)]);
         let reports = handle.stop_and_collect();
         self.record_group(ReportGroup::new("workload", reports.clone()));
         Ok(reports)

@@ -27,6 +27,7 @@
 mod child;
 mod ctx;
 mod ctx_payload;
+mod ctx_scenario;
 mod entry;
 mod expect;
 mod outcome;

@@ -72,6 +72,10 @@ pub struct TestOutcome {
     /// ([`super::Ctx::check_payload`]): how each ended and its metrics.
     #[serde(default)]
     pub payloads: Vec<crate::payload::PayloadReport>,
+    /// Every worker's progress, CPU and CPU time sampled over the run of
+    /// the body's scenarios ([`super::Ctx::run_scenario`]), bounded.
+    #[serde(default)]
+    pub samples: Option<crate::scenario::Samples>,
 }
 
 /// The test's scheduler, as the harness saw it.

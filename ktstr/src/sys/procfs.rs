@@ -14,6 +14,9 @@ pub(crate) struct Stat {
     pub pgrp: i32,
     /// Field 22: start time in clock ticks since boot.
     pub start_time: u64,
+    /// Field 39: the CPU the task last ran on (None on kernels too old to
+    /// print it).
+    pub processor: Option<u32>,
 }
 
 /// Parse the text of a `/proc/<pid>/stat` file.
@@ -27,7 +30,20 @@ pub(crate) fn parse_stat(text: &str) -> Option<Stat> {
         ppid: f.get(1)?.parse().ok()?,
         pgrp: f.get(2)?.parse().ok()?,
         start_time: f.get(19)?.parse().ok()?,
+        processor: f.get(36).and_then(|v| v.parse().ok()),
     })
+}
+
+/// `/proc/<tid>/schedstat`: (ns on a CPU, ns waiting to run, times run
+/// on a CPU). None when the task is gone or schedstats are compiled out.
+pub(crate) fn schedstat(tid: i32) -> Option<(u64, u64, u64)> {
+    parse_schedstat(&std::fs::read_to_string(format!("/proc/{tid}/schedstat")).ok()?)
+}
+
+/// Parse the text of a `/proc/<tid>/schedstat` file.
+pub(crate) fn parse_schedstat(text: &str) -> Option<(u64, u64, u64)> {
+    let mut f = text.split_whitespace().map(|v| v.parse::<u64>().ok());
+    Some((f.next()??, f.next()??, f.next()??))
 }
 
 /// `/proc/<pid>/stat` of `pid`, or None when it does not exist.
@@ -78,9 +94,15 @@ mod tests {
                 state: 'S',
                 ppid: 7,
                 pgrp: 42,
-                start_time: 12345
+                start_time: 12345,
+                processor: None,
             }
         );
+        let full = "9 (w) R 1 9 9 0 -1 0 0 0 0 0 5 6 0 0 20 0 1 0 77 0 0 \
+                    0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 0";
+        assert_eq!(parse_stat(full).unwrap().processor, Some(1));
+        assert_eq!(parse_schedstat("123 45 6\n"), Some((123, 45, 6)));
+        assert_eq!(parse_schedstat("123 45"), None);
         assert_eq!(parse_stat("42 (x) S 1"), None);
     }
 

@@ -22,7 +22,7 @@ mod worker;
 pub use config::{
     Affinity, CloneMode, MemPolicy, SchedPolicy, WorkSpec, WorkloadConfig, MAX_COMM_LEN,
 };
-pub use handle::{SpawnProgress, WorkloadHandle, COLLECT_DEADLINE, READY_DEADLINE};
+pub use handle::{SpawnProgress, WorkerSample, WorkloadHandle, COLLECT_DEADLINE, READY_DEADLINE};
 pub use report::{ExitInfo, LatencySamples, Migration, Schedstat, WorkerReport};
 pub use work_type::{CustomFn, Phase, WorkType};
 pub use worker::{spin_burst, Worker};

@@ -29,8 +29,10 @@ use super::timekeeper::{self, Elevation};
 use super::types::StopHook;
 use super::SchedPolicy;
 mod create;
+mod snapshot;
 
 pub use create::SpawnProgress;
+pub use snapshot::WorkerSample;
 
 use crate::cpuset::CpuSet;
 use crate::sys::sched;
