@@ -150,12 +150,16 @@ pub(crate) fn wait_either(a: &AtomicU32, a_expected: u32, b: &AtomicU32, b_expec
     match std::io::Error::last_os_error().raw_os_error() {
         // A word no longer held its expected value, or a signal.
         Some(libc::EAGAIN) | Some(libc::EINTR) => true,
-        // Anything else (ENOSYS, or EPERM/EINVAL from a filter or an odd
-        // kernel) would fail again: fall back for good rather than spin.
-        _ => {
+        // ENOSYS (kernel before 5.16), or EPERM/EINVAL from a filter or an
+        // odd kernel, would fail again: fall back for good rather than spin.
+        Some(libc::ENOSYS) | Some(libc::EPERM) | Some(libc::EINVAL) => {
             WAITV_UNUSABLE.store(true, Ordering::Relaxed);
             false
         }
+        // Anything else (EFAULT on a page being unmapped, ENOMEM) is about
+        // this call: fall back for this wait only. Latching it would turn
+        // every later wait of the process into a timed one.
+        _ => false,
     }
 }
 
