@@ -155,6 +155,9 @@ fn expand(args: &Args, f: &ItemFn) -> TokenStream {
         let k = k as u32;
         fields.push(quote!(retries: #k));
     }
+    if let Some(p) = &args.payloads {
+        fields.push(quote!(payloads: &[#(#p),*]));
+    }
 
     quote! {
         #f

@@ -95,6 +95,10 @@ pub(crate) const KEYS: &[Key] = &[
         name: "retries",
         takes: "an integer from 1 to 10, e.g. retries = 2 (a pass after a retry is reported FLAKY)",
     },
+    Key {
+        name: "payloads",
+        takes: "a list of program names the body runs as payloads, e.g. payloads = [\"stress-ng\", \"hackbench\"]",
+    },
 ];
 
 /// The keys allowed inside `vm(...)`.
@@ -255,7 +259,10 @@ mod tests {
         assert!(m.starts_with(
             "unknown key `wokers`; did you mean `workers`? (expected one of: workers, work_type,"
         ));
-        assert!(m.ends_with("should_fail, requires, vm, retries)"), "{m}");
+        assert!(
+            m.ends_with("should_fail, requires, vm, retries, payloads)"),
+            "{m}"
+        );
         assert_eq!(
             unknown(REQUIRES_KEYS, "gpu"),
             "unknown key `gpu` (expected one of: root, sched_ext, smt, min_cpus, min_llcs, min_numa_nodes)"

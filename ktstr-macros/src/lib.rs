@@ -94,6 +94,7 @@ use proc_macro::TokenStream;
 /// |---|---|---|
 /// | `ignore` or `ignore = "REASON"` | list the test as ignored (run it with `--ignored` or `--include-ignored`); bare `ignore` gives an empty reason | not ignored |
 /// | `retries = K` | rerun a failure up to K times (1..=10); a pass after a retry is reported FLAKY — a failure unless `KTSTR_ACCEPT_FLAKY=1`, then ignored — never a plain pass; not with `should_fail`; not applied under `--repeat` | no retries |
+/// | `payloads = ["stress-ng", ...]` | programs the body runs as payloads (`ctx.start_payload`): the test is ignored, naming their packages, when one is not on `$PATH`, and a VM test gets them and their libraries in its initramfs | none |
 /// | `should_fail` or `should_fail = true` | the test passes only if a check failed (`CheckFailed`); a failed spawn, a panic, a dead scheduler or a timeout fails it and says what was expected | must pass |
 /// | `should_fail = "TEXT"` | the test passes only if its body failed (a check, an error it returned, a panic) with a message containing `TEXT`, like `#[should_panic(expected = "...")]` | must pass |
 /// | `requires(...)` | what the machine must offer, any of `root`, `sched_ext`, `smt` (each alone or `= BOOL`), `min_cpus = N`, `min_llcs = N` and `min_numa_nodes = N` (each N ≥ 1); a test needing sched_ext, SMT, LLCs or NUMA nodes this machine lacks runs in a VM built with them when a kernel is configured or cached (an explicit `vm(...)` must itself give them); otherwise a test whose requirements are not met is reported ignored with the reason | nothing |

@@ -50,6 +50,8 @@ pub(crate) struct Args {
     pub vm: Option<vm::Vm>,
     /// `retries = K` (1..=10).
     pub retries: Option<u64>,
+    /// `payloads = ["stress-ng", ...]`.
+    pub payloads: Option<Vec<LitStr>>,
 }
 
 /// `scheduler = ...`.
@@ -351,6 +353,7 @@ impl Args {
             },
             "vm" => self.vm = Some(vm::vm(item)?),
             "retries" => self.retries = Some(retries::retries(eq(KEYS, name, item)?)?),
+            "payloads" => self.payloads = Some(payloads(eq(KEYS, name, item)?)?),
             _ => unreachable!("key `{name}` is listed in KEYS but not handled"),
         }
         Ok(())
@@ -528,6 +531,34 @@ fn should_fail(e: &Expr) -> syn::Result<ShouldFail> {
         Some(Lit::Str(s)) => Ok(ShouldFail::Message(s.value())),
         _ => Err(syn::Error::new_spanned(e, keys::takes(KEYS, "should_fail"))),
     }
+}
+
+/// `payloads = ["prog", ...]`: program names (no path separators or
+/// spaces), at least one.
+fn payloads(e: &Expr) -> syn::Result<Vec<LitStr>> {
+    let Expr::Array(a) = strip(e) else {
+        return Err(syn::Error::new_spanned(e, keys::takes(KEYS, "payloads")));
+    };
+    if a.elems.is_empty() {
+        return Err(syn::Error::new_spanned(
+            e,
+            "`payloads` is empty: name the programs the body runs (e.g. [\"stress-ng\"]), or leave the key out",
+        ));
+    }
+    a.elems
+        .iter()
+        .map(|el| {
+            let s = string(KEYS, "payloads", el)?;
+            let v = s.value();
+            if v.is_empty() || v.contains(char::is_whitespace) || v.contains('/') {
+                return Err(syn::Error::new_spanned(
+                    el,
+                    "a payload is a program name found on $PATH, e.g. \"stress-ng\" (no spaces, no path)",
+                ));
+            }
+            Ok(s)
+        })
+        .collect()
 }
 
 fn string(keys: &'static [Key], name: &str, e: &Expr) -> syn::Result<LitStr> {

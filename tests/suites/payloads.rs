@@ -3,6 +3,7 @@
 //! test, their metrics parsed into the test's record and checked, with
 //! ktstr's own verdicts on top. A missing tool is reported ignored with
 //! the package to install (`.ci/run` installs stress-ng and rt-tests).
+//! Tests that declare `payloads = [...]` get them packed into their VM.
 
 use ktstr::payload::Payload;
 use ktstr::prelude::*;
@@ -63,6 +64,48 @@ fn a_broken_payload_fails_the_test(ctx: &mut Ctx) -> Result<()> {
     ctx.run_workload()?;
     ctx.check_payload(bad.wait(std::time::Duration::from_secs(30)))
         .done()
+}
+
+/// Today's sched_ext CI load — stress-ng CPU hogs under the scheduler —
+/// with ktstr's verdicts on top: scx_bpfland attached (in a VM on a host
+/// without sched_ext, stress-ng packed into it), two ktstr spinners beside
+/// two stress-ng hogs in a cgroup: nobody starves, no stall over 2 s,
+/// stress-ng made progress, and the scheduler stayed attached throughout
+/// (else the test fails with the kernel's reason).
+#[ktstr::test(
+    scheduler = BPFLAND,
+    payloads = ["stress-ng"],
+    workers = 2,
+    duration = "2s",
+    max_gap_ms = 2000,
+    max_spread_pct = 60
+)]
+fn stress_ng_under_bpfland_with_verdicts(ctx: &mut Ctx) -> Result<()> {
+    let stress = ctx.start_payload(
+        &Payload::stress_ng(["--cpu", "2", "--timeout", "60s"]),
+        Some("stress"),
+    )?;
+    let reports = ctx.run_workload()?;
+    ctx.check_payload(stress.stop())
+        .min("cpu.bogo_ops", 1.0)
+        .done()?;
+    ctx.check(&reports)?.done()
+}
+
+/// The same load in a VM under the kernel's default scheduler (cgroup v2
+/// in the guest): the payload runs in its cgroup from its first
+/// instruction.
+#[ktstr::test(vm, payloads = ["stress-ng"], workers = 2, duration = "2s", max_gap_ms = 2000, max_spread_pct = 60)]
+fn stress_ng_in_a_vm(ctx: &mut Ctx) -> Result<()> {
+    let stress = ctx.start_payload(
+        &Payload::stress_ng(["--cpu", "2", "--timeout", "60s"]),
+        Some("stress"),
+    )?;
+    let reports = ctx.run_workload()?;
+    ctx.check_payload(stress.stop())
+        .min("cpu.bogo_ops", 1.0)
+        .done()?;
+    ctx.check(&reports)?.done()
 }
 
 ktstr::main!();

@@ -208,6 +208,10 @@ pub struct TestEntry {
     /// is reported as flaky (a failure unless `KTSTR_ACCEPT_FLAKY=1`),
     /// never as a plain pass. 0: no retries. Not applied under `--repeat`.
     pub retries: u32,
+    /// Programs the body runs as payloads (`payloads = ["stress-ng"]`):
+    /// required on the host (else the test is ignored, naming them), and
+    /// packed with their libraries into the initramfs of a VM test.
+    pub payloads: &'static [&'static str],
 }
 
 fn default_body(_: &mut Ctx) -> anyhow::Result<()> {
@@ -231,6 +235,7 @@ impl TestEntry {
         scheduler: None,
         vm: None,
         retries: 0,
+        payloads: &[],
     };
 
     /// The name tests are listed and filtered by: the module path without

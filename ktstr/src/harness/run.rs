@@ -187,6 +187,25 @@ fn remove_stale_parents() {
     }
 }
 
+/// Why the payload programs `entry` declares are not all on this host's
+/// `$PATH` (a VM test packs them from there too), or None.
+fn missing_payloads(entry: &TestEntry) -> Option<String> {
+    let missing: Vec<String> = entry
+        .payloads
+        .iter()
+        .filter_map(|p| crate::payload::find_program(p).err())
+        .map(|e| e.to_string())
+        .collect();
+    (!missing.is_empty()).then(|| format!("needs its payloads: {}", missing.join("; ")))
+}
+
+fn join_reasons(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    }
+}
+
 fn trial(entry: &'static TestEntry, args: &Arguments, plan: Plan) -> Trial {
     let missing = match placement(entry) {
         Placement::Host => unmet(
@@ -199,6 +218,7 @@ fn trial(entry: &'static TestEntry, args: &Arguments, plan: Plan) -> Trial {
         Placement::Vm(spec) => unmet_in_vm(&entry.requires, &spec),
         Placement::NoVm(why) => Some(why),
     };
+    let missing = join_reasons(missing, missing_payloads(entry));
     let listing = args.list || args.ignored;
     let flagged = (missing.is_some() || entry.ignore.is_some()) && listing;
     let run_ignored = args.ignored || args.include_ignored;

@@ -92,6 +92,15 @@ pub(crate) fn supervise_in_vm(entry: &TestEntry, spec: &VmSpec, nocapture: bool)
             Err(e) => return failed(e, started),
         }
     }
+    // Declared payloads go to /usr/bin of the guest (on its PATH), with
+    // their libraries: stress-ng under a sched_ext scheduler, as today's
+    // sched_ext CI runs it, with ktstr's verdicts on top.
+    for p in entry.payloads {
+        match crate::payload::find_program(p) {
+            Ok(host) => extras.push((host, format!("/usr/bin/{p}"))),
+            Err(e) => return failed(e.to_string(), started),
+        }
+    }
     let req = BootRequest {
         spec,
         needs_sched_ext: needs_sched_ext(entry),

@@ -131,28 +131,50 @@ impl Payload {
             PayloadKind::StressNg => Some("stress-ng"),
             PayloadKind::Hackbench => Some("rt-tests"),
             PayloadKind::PerfBenchSched => Some("linux-perf"),
-            PayloadKind::Command => None,
+            PayloadKind::Command => package_of(&self.program),
         }
     }
 
     /// The program's path: as given when it holds a `/`, else the first
     /// match on `$PATH`.
     pub fn locate(&self) -> Result<PathBuf, PayloadError> {
-        let missing = || PayloadError::Missing {
-            program: self.program.clone(),
-            package: self.debian_package(),
-        };
         if self.program.contains('/') {
             let p = PathBuf::from(&self.program);
-            return if p.is_file() { Ok(p) } else { Err(missing()) };
+            return if p.is_file() {
+                Ok(p)
+            } else {
+                Err(PayloadError::Missing {
+                    program: self.program.clone(),
+                    package: self.debian_package(),
+                })
+            };
         }
-        std::env::var_os("PATH")
-            .iter()
-            .flat_map(std::env::split_paths)
-            .map(|d| d.join(&self.program))
-            .find(|p| p.is_file())
-            .ok_or_else(missing)
+        find_program(&self.program)
     }
+}
+
+/// The Debian package of a load generator ktstr knows, by program name.
+pub fn package_of(program: &str) -> Option<&'static str> {
+    match program {
+        "stress-ng" => Some("stress-ng"),
+        "hackbench" | "cyclictest" => Some("rt-tests"),
+        "perf" => Some("linux-perf"),
+        "rt-app" => Some("rt-app"),
+        _ => None,
+    }
+}
+
+/// Program `name` on `$PATH`, or the error naming its package.
+pub fn find_program(name: &str) -> Result<PathBuf, PayloadError> {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .ok_or_else(|| PayloadError::Missing {
+            program: name.to_string(),
+            package: package_of(name),
+        })
 }
 
 /// Why a payload could not run.
