@@ -58,6 +58,7 @@ pub mod stats;
 pub(crate) mod sys;
 pub mod topology;
 pub mod vm;
+mod which;
 pub mod workload;
 
 pub use error::{Error, Result};

@@ -166,15 +166,10 @@ pub fn package_of(program: &str) -> Option<&'static str> {
 
 /// Program `name` on `$PATH`, or the error naming its package.
 pub fn find_program(name: &str) -> Result<PathBuf, PayloadError> {
-    std::env::var_os("PATH")
-        .iter()
-        .flat_map(std::env::split_paths)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-        .ok_or_else(|| PayloadError::Missing {
-            program: name.to_string(),
-            package: package_of(name),
-        })
+    crate::which::on_path(name).ok_or_else(|| PayloadError::Missing {
+        program: name.to_string(),
+        package: package_of(name),
+    })
 }
 
 /// Why a payload could not run.

@@ -1,7 +1,7 @@
 //! [`Scheduler`]: a sched_ext scheduler binary, its arguments and what the
 //! harness checks about it, as a const; and where its binary is found.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -111,8 +111,7 @@ impl Scheduler {
     /// naming where it looked and the setup command that builds it. The VM
     /// code uses this to put the binary into the guest.
     pub fn resolve_binary(&self) -> Result<PathBuf, SchedulerError> {
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        let mut dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
+        let mut dirs = crate::which::path_dirs();
         dirs.extend(cache_bin_dir());
         find_binary(self.binary, &dirs)
     }
@@ -138,18 +137,11 @@ pub fn cache_bin_dir() -> Option<PathBuf> {
     Some(base.join("bin"))
 }
 
-fn is_executable(p: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    p.metadata()
-        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        .unwrap_or(false)
-}
-
 /// `binary` if it holds a `/`, else the first executable `dir/binary`.
 fn find_binary(binary: &str, dirs: &[PathBuf]) -> Result<PathBuf, SchedulerError> {
     if binary.contains('/') {
         let p = PathBuf::from(binary);
-        return if is_executable(&p) {
+        return if crate::which::is_executable(&p) {
             Ok(p)
         } else {
             Err(SchedulerError::NotFound {
@@ -159,11 +151,7 @@ fn find_binary(binary: &str, dirs: &[PathBuf]) -> Result<PathBuf, SchedulerError
             })
         };
     }
-    if let Some(p) = dirs
-        .iter()
-        .map(|d| d.join(binary))
-        .find(|p| is_executable(p))
-    {
+    if let Some(p) = crate::which::in_dirs(binary, dirs) {
         return Ok(p);
     }
     let searched = dirs

@@ -94,10 +94,7 @@ impl Drop for TempFile {
 
 /// `strip`, when this machine has it.
 fn strip_tool() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|d| d.join("strip"))
-        .find(|p| p.is_file())
+    crate::which::on_path("strip")
 }
 
 /// A copy of `bin` without debug information in `dir` (removed when the

@@ -38,15 +38,12 @@ pub fn find_qemu() -> Result<PathBuf, String> {
 }
 
 fn find_qemu_in(path: &std::ffi::OsStr) -> Result<PathBuf, String> {
-    std::env::split_paths(path)
-        .map(|d| d.join(QEMU))
-        .find(|p| p.is_file())
-        .ok_or_else(|| {
-            format!(
-                "{QEMU} is not installed: install the package qemu-system-x86 \
+    crate::which::in_dirs(QEMU, std::env::split_paths(path)).ok_or_else(|| {
+        format!(
+            "{QEMU} is not installed: install the package qemu-system-x86 \
                  (apt-get install qemu-system-x86, or ./scripts/setup --vm)"
-            )
-        })
+        )
+    })
 }
 
 /// One VM to boot.
