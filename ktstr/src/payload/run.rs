@@ -47,8 +47,8 @@ impl Payload {
             command: self.command_line(),
             why,
         };
-        let log =
-            anonymous_file().map_err(|e| fail(format!("no temp file for its output: {e}")))?;
+        let log = anonymous_file(c"ktstr-payload-output")
+            .map_err(|e| fail(format!("no temp file for its output: {e}")))?;
         let gate = spawn_gated(&path, &self.args, &log, &log).map_err(|e| fail(e.to_string()))?;
         let pid = gate.pid();
         let mut run = PayloadRun {

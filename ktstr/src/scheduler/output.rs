@@ -35,11 +35,8 @@ pub(crate) struct OutputLog {
 impl OutputLog {
     /// A new, empty memory file (close-on-exec; the child gets dups).
     pub(crate) fn new() -> std::io::Result<OutputLog> {
-        use nix::sys::memfd::{memfd_create, MemFdCreateFlag};
-        let fd = memfd_create(c"ktstr-scheduler-output", MemFdCreateFlag::MFD_CLOEXEC)
-            .map_err(std::io::Error::from)?;
         Ok(OutputLog {
-            file: File::from(fd),
+            file: crate::sys::process::anonymous_file(c"ktstr-scheduler-output")?,
         })
     }
 

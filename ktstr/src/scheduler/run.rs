@@ -146,7 +146,7 @@ impl SchedulerRun {
             .stdout(log.handle().map_err(spawn_err)?)
             .stderr(log.handle().map_err(spawn_err)?)
             .process_group(0);
-        crate::sys::proc::die_with_parent(&mut command);
+        crate::sys::process::die_with_parent(&mut command, nix::sys::signal::Signal::SIGKILL);
         let started = Instant::now();
         let child = command.spawn().map_err(spawn_err)?;
         let pgid = Pid::from_raw(child.id() as i32);

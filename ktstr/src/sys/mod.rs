@@ -10,7 +10,6 @@ pub(crate) mod fd;
 pub(crate) mod futex;
 pub(crate) mod guest;
 pub(crate) mod limits;
-pub(crate) mod proc;
 pub(crate) mod process;
 pub(crate) mod procfs;
 pub(crate) mod sched;

@@ -20,18 +20,12 @@ pub(crate) fn prepare_supervised_child(
     target: RawFd,
     death_signal: Signal,
 ) {
-    let parent = nix::unistd::getpid();
-    // SAFETY: between fork and exec the closure only calls prctl, getppid,
-    // fcntl and dup2, which are async-signal-safe, on descriptors this
-    // process owns; it allocates nothing.
+    die_with_parent(cmd, death_signal);
+    // SAFETY: between fork and exec the closure only calls fcntl and dup2,
+    // which are async-signal-safe, on descriptors this process owns; it
+    // allocates nothing.
     unsafe {
         cmd.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, death_signal as libc::c_ulong) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            if libc::getppid() != parent.as_raw() {
-                return Err(std::io::Error::other("the supervising process is gone"));
-            }
             if fd == target {
                 let flags = libc::fcntl(fd, libc::F_GETFD);
                 if flags < 0 || libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
@@ -39,6 +33,27 @@ pub(crate) fn prepare_supervised_child(
                 }
             } else if libc::dup2(fd, target) < 0 {
                 return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Make the process `cmd` starts get `signal` when the thread that spawns
+/// it exits (`prctl(PR_SET_PDEATHSIG)`), and not start at all when that
+/// parent is already gone (the race `PR_SET_PDEATHSIG` alone leaves open).
+#[doc(alias = "PR_SET_PDEATHSIG")]
+pub(crate) fn die_with_parent(cmd: &mut Command, signal: Signal) {
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: the closure runs in the forked child before exec and only
+    // makes two syscalls (prctl, getppid), both async-signal-safe; its
+    // error is built without allocating.
+    unsafe {
+        cmd.pre_exec(move || {
+            nix::sys::prctl::set_pdeathsig(signal)
+                .map_err(|e| std::io::Error::from_raw_os_error(e as i32))?;
+            if libc::getppid() != parent {
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
             }
             Ok(())
         });
@@ -174,38 +189,11 @@ impl Drop for Gate {
     }
 }
 
-/// An unnamed read-write file in the temp dir (`O_TMPFILE`, else created
-/// and unlinked at once): output that needs no cleanup on any path.
-pub(crate) fn anonymous_file() -> std::io::Result<std::fs::File> {
-    use nix::fcntl::{open, OFlag};
-    use nix::sys::stat::Mode;
-    let dir = std::env::temp_dir();
-    match open(
-        &dir,
-        OFlag::O_TMPFILE | OFlag::O_RDWR | OFlag::O_CLOEXEC,
-        Mode::from_bits_truncate(0o600),
-    ) {
-        Ok(fd) => {
-            use std::os::fd::FromRawFd;
-            // SAFETY: `open` returned a new descriptor that nothing else owns.
-            Ok(unsafe { std::fs::File::from_raw_fd(fd) })
-        }
-        Err(_) => {
-            let path = dir.join(format!(
-                "ktstr-{}-{}.tmp",
-                std::process::id(),
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_nanos())
-                    .unwrap_or(0)
-            ));
-            let f = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create_new(true)
-                .open(&path)?;
-            std::fs::remove_file(&path)?;
-            Ok(f)
-        }
-    }
+/// An unnamed read-write file in memory (`memfd_create`, close-on-exec):
+/// captured output that needs no cleanup on any path. `name` shows in
+/// `/proc/<pid>/fd` only.
+pub(crate) fn anonymous_file(name: &std::ffi::CStr) -> std::io::Result<std::fs::File> {
+    use nix::sys::memfd::{memfd_create, MemFdCreateFlag};
+    let fd = memfd_create(name, MemFdCreateFlag::MFD_CLOEXEC).map_err(std::io::Error::from)?;
+    Ok(std::fs::File::from(fd))
 }

@@ -206,7 +206,7 @@ fn spawn(l: &Launch) -> Result<(Child, OwnedFd), String> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    crate::sys::proc::die_with_parent(&mut cmd);
+    crate::sys::process::die_with_parent(&mut cmd, nix::sys::signal::Signal::SIGKILL);
     let child = cmd.spawn();
     let _ = nix::unistd::close(inheritable);
     let child = child.map_err(|e| format!("cannot start {}: {e}", qemu.display()))?;
