@@ -8,6 +8,21 @@
 use ktstr::payload::Payload;
 use ktstr::prelude::*;
 
+/// Two stress-ng CPU hogs in cgroup "stress" beside the test's workers:
+/// stress-ng made progress (checked and recorded), and the workers pass
+/// the test's checks. Stopped by ktstr once the workload ends.
+fn stress_ng_beside_workers(ctx: &mut Ctx) -> Result<()> {
+    let stress = ctx.start_payload(
+        &Payload::stress_ng(["--cpu", "2", "--timeout", "60s"]),
+        Some("stress"),
+    )?;
+    let reports = ctx.run_workload()?;
+    ctx.check_payload(stress.stop())
+        .min("cpu.bogo_ops", 1.0)
+        .done()?;
+    ctx.check(&reports)?.done()
+}
+
 /// Two ktstr spinners share the machine with two stress-ng CPU hogs in
 /// their own cgroup: nobody starves, no worker stalls for over 2 s, and
 /// stress-ng itself made progress (its bogo ops are in the record).
@@ -19,15 +34,7 @@ use ktstr::prelude::*;
     max_spread_pct = 60
 )]
 fn workers_progress_beside_stress_ng(ctx: &mut Ctx) -> Result<()> {
-    let stress = ctx.start_payload(
-        &Payload::stress_ng(["--cpu", "2", "--timeout", "30s"]),
-        Some("stress"),
-    )?;
-    let reports = ctx.run_workload()?;
-    ctx.check_payload(stress.stop())
-        .min("cpu.bogo_ops", 1.0)
-        .done()?;
-    ctx.check(&reports)?.done()
+    stress_ng_beside_workers(ctx)
 }
 
 /// hackbench's message storm in a cgroup beside a pipe ping-pong pair:
@@ -81,15 +88,7 @@ fn a_broken_payload_fails_the_test(ctx: &mut Ctx) -> Result<()> {
     max_spread_pct = 60
 )]
 fn stress_ng_under_bpfland_with_verdicts(ctx: &mut Ctx) -> Result<()> {
-    let stress = ctx.start_payload(
-        &Payload::stress_ng(["--cpu", "2", "--timeout", "60s"]),
-        Some("stress"),
-    )?;
-    let reports = ctx.run_workload()?;
-    ctx.check_payload(stress.stop())
-        .min("cpu.bogo_ops", 1.0)
-        .done()?;
-    ctx.check(&reports)?.done()
+    stress_ng_beside_workers(ctx)
 }
 
 /// The same load in a VM under the kernel's default scheduler (cgroup v2
@@ -97,15 +96,7 @@ fn stress_ng_under_bpfland_with_verdicts(ctx: &mut Ctx) -> Result<()> {
 /// instruction.
 #[ktstr::test(vm, payloads = ["stress-ng"], workers = 2, duration = "2s", max_gap_ms = 2000, max_spread_pct = 60)]
 fn stress_ng_in_a_vm(ctx: &mut Ctx) -> Result<()> {
-    let stress = ctx.start_payload(
-        &Payload::stress_ng(["--cpu", "2", "--timeout", "60s"]),
-        Some("stress"),
-    )?;
-    let reports = ctx.run_workload()?;
-    ctx.check_payload(stress.stop())
-        .min("cpu.bogo_ops", 1.0)
-        .done()?;
-    ctx.check(&reports)?.done()
+    stress_ng_beside_workers(ctx)
 }
 
 ktstr::main!();

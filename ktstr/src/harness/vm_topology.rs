@@ -124,7 +124,7 @@ fn whole_run_in_vm() -> bool {
 /// `decide` for this machine; with `KTSTR_KERNEL` set, a test that would
 /// run here runs in a VM derived from its requirements instead.
 pub(crate) fn placement(entry: &TestEntry) -> Placement {
-    if std::env::var_os(crate::vm::ENV_VM_TEST).is_some() {
+    if super::in_vm_guest() {
         // Already the guest: the test runs here.
         return Placement::Host;
     }
