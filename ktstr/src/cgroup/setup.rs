@@ -45,7 +45,9 @@ pub struct AppliedCgroup {
 
 impl AppliedCgroup {
     /// Stop its workloads and collect their reports as one group (with
-    /// the cpuset, for the isolation check).
+    /// the cpuset, for the isolation check), in workload order. Each
+    /// workload numbers its workers from 0 (`WorkerReport::index`), so in
+    /// a group of several workloads the tid tells workers apart.
     pub fn stop_and_collect(self) -> ReportGroup {
         let reports = self
             .handles
