@@ -44,6 +44,46 @@ fn cpu_weight_divides_a_shared_cpu(ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
+/// Batch, nice and normal workers across two cgroups on CPU 0, in a few
+/// lines: "mixed" holds a SCHED_BATCH workload and a nice-10 one, "normal"
+/// a plain one. Inside "mixed" the nice-0 batch worker must get several
+/// times the CPU of the nice-10 one (weights 1024:110, about 9:1); a
+/// scheduler that ignored nice would split it 1:1.
+#[ktstr::test(requires(root), duration = "2s")]
+fn batch_and_nice_workers_mix_across_cgroups(ctx: &mut Ctx) -> Result<()> {
+    let on_cpu0 = |name: &str| CgroupDef::named(name).with_cpuset(CpusetSpec::exact([0]));
+    let batch = WorkloadConfig {
+        sched_policy: SchedPolicy::Batch,
+        ..Default::default()
+    };
+    let nice = WorkloadConfig {
+        nice: 10,
+        ..Default::default()
+    };
+    let reports = ctx.run_cgroups(vec![
+        on_cpu0("mixed").with_workload(batch).with_workload(nice),
+        on_cpu0("normal"),
+    ])?;
+    // Shares differ by design (nice, and one cgroup against two workers).
+    ctx.check(&reports)?.no_spread_check().done()?;
+    let (batch, nice) = (&reports[0], &reports[1]);
+    ensure!(
+        batch.policy_error.is_none() && nice.nice_error.is_none(),
+        "settings refused: {:?} {:?}",
+        batch.policy_error,
+        nice.nice_error
+    );
+    let ratio = batch.cpu_time_ns as f64 / nice.cpu_time_ns.max(1) as f64;
+    ensure!(
+        ratio >= 3.0,
+        "nice 0 beside nice 10 in one cgroup should get about 9 times the CPU, measured \
+         {ratio:.2}:1 (batch {} ms, nice 10 {} ms)",
+        batch.cpu_time_ns / 1_000_000,
+        nice.cpu_time_ns / 1_000_000
+    );
+    Ok(())
+}
+
 /// Real-time workers inside cgroups: on cgroup v1 with RT group
 /// scheduling a new cgroup has no RT budget and the kernel refuses
 /// SCHED_FIFO in it; ktstr gives each cgroup an equal share of the run's

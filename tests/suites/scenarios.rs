@@ -243,6 +243,11 @@ fn bad_scenarios_are_errors_naming_the_step(ctx: &mut Ctx) -> Result<()> {
                 .step(Step::new("late", ms(100)).op(Op::set_weight("b", 100))),
             "step 1 'late', op 0 (set_weight b 100): no cgroup \"b\"",
         ),
+        (
+            base()
+                .step(Step::new("own", ms(100)).op(Op::AddCgroup(CgroupDef::in_test_cgroup("bg")))),
+            "\"bg\" is CgroupDef::in_test_cgroup: a scenario's ops work on cgroups it creates",
+        ),
     ];
     for (s, want) in cases {
         let e = ctx

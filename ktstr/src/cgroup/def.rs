@@ -1,25 +1,17 @@
-//! Declarative layouts: [`CgroupDef`] (one cgroup and its workers),
-//! [`CpusetSpec`] (its CPUs, relative to the topology), [`AffinityKind`]
-//! (how its workers are pinned inside it) and [`Setup`] (a whole layout,
-//! applied in one call).
-//!
-//! `Setup::apply` checks every definition before it creates anything, then
-//! creates and configures every cgroup, spawns each definition's workers
-//! (blocked), moves them in (Fork workers through `cgroup.procs`, Thread
-//! workers through `cgroup.threads` / v1 `tasks`) and only then starts
-//! them all, so no worker does any work outside its cgroup.
+//! Declarative layouts: [`CgroupDef`] (one cgroup and the workloads in
+//! it), [`CpusetSpec`] (its CPUs, relative to the topology) and
+//! [`AffinityKind`] (how its workers are pinned inside it). A whole layout
+//! is a [`Setup`](super::Setup), applied in one call.
 
-use super::knobs::{CpuMax, CPU_WEIGHT_MAX, CPU_WEIGHT_MIN};
-use super::name::validate_name;
-use super::{CgroupError, CgroupGroup, CgroupManager};
+use super::knobs::CpuMax;
 use crate::cpuset::CpuSet;
 use crate::topology::{TestTopology, TopologyError};
-use crate::workload::{
-    Affinity, CloneMode, WorkType, WorkerReport, WorkloadConfig, WorkloadHandle,
-};
+use crate::workload::{Affinity, CloneMode, WorkType, WorkloadConfig};
 
 /// A cgroup's CPUs, described relative to the topology and resolved with
-/// [`CpusetSpec::resolve`].
+/// [`CpusetSpec::resolve`], the one place a spec becomes CPUs: `Setup`
+/// resolves each definition's spec once and hands the result back in
+/// [`AppliedCgroup::cpuset`](super::AppliedCgroup::cpuset).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CpusetSpec {
@@ -76,7 +68,8 @@ impl CpusetSpec {
         CpusetSpec::Numa(n)
     }
 
-    /// The CPUs on `topo`: never empty, never unknown CPUs.
+    /// The CPUs on `topo`: never empty, never unknown CPUs (so callers
+    /// need no [`TestTopology::check_cpuset`] of their own).
     pub fn resolve(&self, topo: &TestTopology) -> Result<CpuSet, TopologyError> {
         let cpus = match self {
             CpusetSpec::Exact(s) => s.clone(),
@@ -151,23 +144,47 @@ impl AffinityKind {
     }
 }
 
-/// One cgroup and the workers to run in it. Build with
+/// One cgroup and the workloads to run in it. Build with
 /// [`CgroupDef::named`] and the `with_*` setters; there is deliberately no
 /// `Default` (every cgroup needs a name).
 ///
+/// A definition holds whole workloads: [`with_workload`](Self::with_workload)
+/// takes any [`WorkloadConfig`] (work type, policy, nice, affinity, clone
+/// mode, memory policy, names), and can be called again to run several
+/// side by side in the cgroup. Their reports come back as one
+/// [`ReportGroup`](crate::check::ReportGroup) per definition.
+///
+/// ```
+/// use ktstr::prelude::*;
+/// let def = CgroupDef::named("mixed")
+///     .with_cpuset(CpusetSpec::disjoint(0, 2))
+///     .with_workload(WorkloadConfig { num_workers: 2, sched_policy: SchedPolicy::Batch, ..Default::default() })
+///     .with_workload(WorkloadConfig { nice: 10, ..Default::default() });
+/// assert_eq!((def.workloads().len(), def.workers()), (2, 3));
+/// ```
+///
+/// The shorthand setters [`with_workers`](Self::with_workers),
+/// [`with_work_type`](Self::with_work_type) and
+/// [`with_clone_mode`](Self::with_clone_mode) edit the last workload, so
+/// `CgroupDef::named("a").with_workers(4)` is one workload of 4 workers.
+///
 /// Defaults: no cpuset (the run's CPUs), weight and bandwidth untouched,
-/// 1 [`WorkType::SpinWait`] worker, [`CloneMode::Fork`],
-/// [`AffinityKind::Inherit`].
+/// one workload of 1 [`WorkType::SpinWait`] worker in [`CloneMode::Fork`]
+/// (the first `with_workload` replaces it), [`AffinityKind::Inherit`].
+///
+/// [`CgroupDef::in_test_cgroup`] is a definition that creates no cgroup:
+/// its workloads run in the test's own cgroup, beside the others.
 #[derive(Clone, Debug)]
 pub struct CgroupDef {
     name: String,
+    own_cgroup: bool,
     cpuset: Option<CpusetSpec>,
     weight: Option<u32>,
     max: Option<CpuMax>,
     rt_runtime_us: Option<u64>,
-    workers: usize,
-    work_type: WorkType,
-    clone_mode: CloneMode,
+    workloads: Vec<WorkloadConfig>,
+    /// The workloads are still the default one (no `with_workload` yet).
+    implicit: bool,
     affinity: AffinityKind,
 }
 
@@ -177,14 +194,26 @@ impl CgroupDef {
     pub fn named(name: impl Into<String>) -> CgroupDef {
         CgroupDef {
             name: name.into(),
+            own_cgroup: true,
             cpuset: None,
             weight: None,
             max: None,
             rt_runtime_us: None,
-            workers: 1,
-            work_type: WorkType::SpinWait,
-            clone_mode: CloneMode::Fork,
+            workloads: vec![WorkloadConfig::default()],
+            implicit: true,
             affinity: AffinityKind::Inherit,
+        }
+    }
+
+    /// Workloads that run in the test's own cgroup (the one the test
+    /// process is in): no cgroup is created and nothing is moved. `label`
+    /// names their report group. Such a definition cannot set a cpuset,
+    /// weight, bandwidth or RT budget (there is no cgroup of its own to
+    /// set them on); [`Setup::apply`](super::Setup::apply) refuses them.
+    pub fn in_test_cgroup(label: impl Into<String>) -> CgroupDef {
+        CgroupDef {
+            own_cgroup: false,
+            ..CgroupDef::named(label)
         }
     }
 
@@ -207,33 +236,51 @@ impl CgroupDef {
     }
 
     /// Real-time budget: `runtime_us` of RT execution per period (v1
-    /// `cpu.rt_runtime_us`; see [`CgroupManager::set_rt_runtime`]).
+    /// `cpu.rt_runtime_us`; see [`CgroupManager::set_rt_runtime`](super::CgroupManager::set_rt_runtime)).
     /// Default: where the kernel has RT group scheduling, the cgroups
     /// directly under the run's parent that set none share what the run's
     /// budget has left after those that do, equally; nested ones get half
     /// of their parent's free budget when created. On cgroup v2, or a kernel without
-    /// RT group scheduling, setting it is an error ([`CgroupError::NoRtGroups`]).
+    /// RT group scheduling, setting it is an error ([`CgroupError::NoRtGroups`](super::CgroupError::NoRtGroups)).
     #[doc(alias = "cpu.rt_runtime_us")]
     pub fn with_rt_runtime_us(mut self, runtime_us: u64) -> CgroupDef {
         self.rt_runtime_us = Some(runtime_us);
         self
     }
 
-    /// Number of workers (at least 1). Default: 1.
+    /// Run `config` in the cgroup. The first call replaces the default
+    /// workload; later calls add workloads beside it. A workload whose
+    /// `affinity` is [`Affinity::Inherit`] gets the definition's
+    /// [`AffinityKind`]; one with its own affinity keeps it.
+    pub fn with_workload(mut self, config: WorkloadConfig) -> CgroupDef {
+        if std::mem::take(&mut self.implicit) {
+            self.workloads.clear();
+        }
+        self.workloads.push(config);
+        self
+    }
+
+    fn last(&mut self) -> &mut WorkloadConfig {
+        self.workloads
+            .last_mut()
+            .expect("a definition always holds a workload")
+    }
+
+    /// Number of workers of the last workload (at least 1). Default: 1.
     pub fn with_workers(mut self, n: usize) -> CgroupDef {
-        self.workers = n;
+        self.last().num_workers = n;
         self
     }
 
-    /// What the workers do. Default: `SpinWait`.
+    /// What the last workload's workers do. Default: `SpinWait`.
     pub fn with_work_type(mut self, work_type: WorkType) -> CgroupDef {
-        self.work_type = work_type;
+        self.last().work_type = work_type;
         self
     }
 
-    /// Processes or threads. Default: `Fork`.
+    /// Processes or threads, for the last workload. Default: `Fork`.
     pub fn with_clone_mode(mut self, mode: CloneMode) -> CgroupDef {
-        self.clone_mode = mode;
+        self.last().clone_mode = mode;
         self
     }
 
@@ -243,9 +290,16 @@ impl CgroupDef {
         self
     }
 
-    /// The cgroup name.
+    /// The cgroup name (the report group's label for
+    /// [`in_test_cgroup`](Self::in_test_cgroup)).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Whether the definition creates a cgroup of its own (false for
+    /// [`in_test_cgroup`](Self::in_test_cgroup)).
+    pub fn has_own_cgroup(&self) -> bool {
+        self.own_cgroup
     }
 
     /// The cpuset spec, if any.
@@ -268,237 +322,66 @@ impl CgroupDef {
         self.rt_runtime_us
     }
 
-    /// The number of workers.
+    /// The workloads, in spawn order (never empty).
+    pub fn workloads(&self) -> &[WorkloadConfig] {
+        &self.workloads
+    }
+
+    /// The number of workers over every workload.
     pub fn workers(&self) -> usize {
-        self.workers
-    }
-
-    /// The work type.
-    pub fn work_type(&self) -> &WorkType {
-        &self.work_type
-    }
-
-    /// The clone mode.
-    pub fn clone_mode(&self) -> CloneMode {
-        self.clone_mode
+        self.workloads.iter().map(|w| w.num_workers).sum()
     }
 
     /// The affinity kind.
     pub fn affinity(&self) -> &AffinityKind {
         &self.affinity
     }
-}
 
-/// A layout of cgroups and workers, applied with [`Setup::apply`].
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum Setup {
-    /// These cgroups, created in order.
-    Defs(Vec<CgroupDef>),
-}
-
-impl From<Vec<CgroupDef>> for Setup {
-    fn from(defs: Vec<CgroupDef>) -> Setup {
-        Setup::Defs(defs)
-    }
-}
-
-/// What [`Setup::apply`] built: the started workloads, one per definition
-/// in order, and the group that removes the cgroups. Fields drop in order,
-/// so the workers die before their cgroups are removed.
-#[must_use = "dropping an AppliedSetup kills its workers and removes its cgroups"]
-#[derive(Debug)]
-pub struct AppliedSetup<'m> {
-    /// The definitions' names, aligned with `handles`.
-    pub names: Vec<String>,
-    /// One started workload per definition.
-    pub handles: Vec<WorkloadHandle>,
-    /// The cgroups.
-    pub group: CgroupGroup<'m>,
-}
-
-impl AppliedSetup<'_> {
-    /// Stop every workload and collect its reports (per definition, in
-    /// order), then remove the cgroups.
-    pub fn stop_and_collect(self) -> Vec<(String, Vec<WorkerReport>)> {
-        let AppliedSetup {
-            names,
-            handles,
-            group,
-        } = self;
-        let out = names
-            .into_iter()
-            .zip(handles)
-            .map(|(n, h)| (n, h.stop_and_collect()))
-            .collect();
-        drop(group);
-        out
-    }
-}
-
-/// A definition checked against the topology, ready to create.
-struct Plan<'d> {
-    def: &'d CgroupDef,
-    cpus: Option<CpuSet>,
-    config: WorkloadConfig,
-}
-
-fn plan<'d>(def: &'d CgroupDef, topo: &TestTopology) -> Result<Plan<'d>, CgroupError> {
-    let bad = |reason: String| CgroupError::Def {
-        name: def.name.clone(),
-        reason,
-    };
-    validate_name(&def.name)?;
-    if def.workers == 0 {
-        return Err(bad("0 workers: a cgroup definition needs at least 1 (checks over no reports pass vacuously)".into()));
-    }
-    if let Some(w) = def
-        .weight
-        .filter(|w| !(CPU_WEIGHT_MIN..=CPU_WEIGHT_MAX).contains(w))
-    {
-        return Err(bad(format!(
-            "cpu weight {w} is outside {CPU_WEIGHT_MIN}..={CPU_WEIGHT_MAX}"
-        )));
-    }
-    if let Some(Err(e)) = def.max.map(|m| m.check()) {
-        return Err(bad(format!("cpu max: {e}")));
-    }
-    let cpus = match &def.cpuset {
-        Some(spec) => Some(
-            spec.resolve(topo)
-                .map_err(|e| bad(format!("cpuset {spec:?}: {e}")))?,
-        ),
-        None => None,
-    };
-    let affinity = def.affinity.resolve(cpus.as_ref(), topo).map_err(bad)?;
-    let config = WorkloadConfig {
-        num_workers: def.workers,
-        work_type: def.work_type.clone(),
-        clone_mode: def.clone_mode,
-        affinity,
-        ..Default::default()
-    };
-    config.validate().map_err(|e| bad(e.to_string()))?;
-    Ok(Plan { def, cpus, config })
-}
-
-/// The real-time budgets `Setup::apply` gives the cgroups directly under
-/// the run's parent (the first component of each definition's name):
-/// their own where a definition of exactly that name sets one, else an
-/// equal share of what the run's parent has free beside them. Empty
-/// without RT group scheduling.
-fn rt_budgets(mgr: &CgroupManager, plans: &[Plan<'_>]) -> Result<Vec<(String, u64)>, CgroupError> {
-    let Some(free) = mgr.run_rt_free_us()? else {
-        return Ok(Vec::new());
-    };
-    let mut tops: Vec<(String, Option<u64>)> = Vec::new();
-    for p in plans {
-        let top = p.def.name.split('/').next().unwrap_or_default();
-        let own = plans
-            .iter()
-            .find(|q| q.def.name == top)
-            .and_then(|q| q.def.rt_runtime_us);
-        if !tops.iter().any(|(t, _)| t == top) {
-            tops.push((top.to_string(), own));
+    /// Why the definition cannot be created, if it cannot: settings that
+    /// need a cgroup on a definition without one.
+    pub(super) fn settings_without_cgroup(&self) -> Option<String> {
+        if self.own_cgroup {
+            return None;
         }
-    }
-    let asked: u64 = tops.iter().filter_map(|(_, own)| *own).sum();
-    let defaults = tops.iter().filter(|(_, own)| own.is_none()).count() as u64;
-    let share = free.saturating_sub(asked) / defaults.max(1);
-    Ok(tops
+        let set: Vec<&str> = [
+            ("cpuset", self.cpuset.is_some()),
+            ("weight", self.weight.is_some()),
+            ("cpu max", self.max.is_some()),
+            ("rt runtime", self.rt_runtime_us.is_some()),
+        ]
         .into_iter()
-        .map(|(t, own)| (t, own.unwrap_or(share)))
-        .collect())
-}
-
-impl Setup {
-    /// The definitions.
-    pub fn defs(&self) -> &[CgroupDef] {
-        match self {
-            Setup::Defs(d) => d,
-        }
-    }
-
-    /// Whether there is nothing to create.
-    pub fn is_empty(&self) -> bool {
-        self.defs().is_empty()
-    }
-
-    /// Create every cgroup, spawn every definition's workers, move them in
-    /// and start them; see the module doc.
-    ///
-    /// Every definition is checked first (name, duplicates, worker count,
-    /// weight, max, cpuset against `topo`, affinity, workload config), so
-    /// a bad one creates nothing. A failure later removes everything made
-    /// so far: workers are killed, cgroups removed.
-    pub fn apply<'m>(
-        &self,
-        mgr: &'m CgroupManager,
-        topo: &TestTopology,
-    ) -> crate::Result<AppliedSetup<'m>> {
-        let defs = self.defs();
-        for (i, d) in defs.iter().enumerate() {
-            if defs[..i].iter().any(|e| e.name == d.name) {
-                return Err(CgroupError::Def {
-                    name: d.name.clone(),
-                    reason: "two definitions use this name".into(),
-                }
-                .into());
-            }
-        }
-        let plans = defs
-            .iter()
-            .map(|d| plan(d, topo))
-            .collect::<Result<Vec<_>, _>>()?;
-        if let Some(d) = defs.iter().find(|d| d.rt_runtime_us.is_some()) {
-            mgr.rt_or_why(&d.name)?;
-        }
-        let mut rt_tops = rt_budgets(mgr, &plans)?;
-        let mut group = CgroupGroup::new(mgr);
-        for p in &plans {
-            let name = p.def.name();
-            group.add_cgroup_no_cpuset(name)?;
-            if let Some(cpus) = &p.cpus {
-                mgr.set_cpuset(name, cpus)?;
-            }
-            if let Some(CpusetSpec::Numa(n)) = p.def.cpuset() {
-                mgr.set_cpuset_mems(name, &[*n].into())?;
-            }
-            if let Some(w) = p.def.weight() {
-                mgr.set_cpu_weight(name, w)?;
-            }
-            if let Some(m) = p.def.max() {
-                mgr.set_cpu_max(name, m)?;
-            }
-            let top = name.split('/').next().unwrap_or_default();
-            if let Some(i) = rt_tops.iter().position(|(t, _)| t == top) {
-                let (top, runtime) = rt_tops.remove(i);
-                mgr.set_rt_runtime(&top, runtime)?;
-            }
-            if let Some(r) = p.def.rt_runtime_us().filter(|_| name != top) {
-                mgr.set_rt_runtime(name, r)?;
-            }
-        }
-        // Declared after `group`, so on an error the workers die first.
-        let mut handles: Vec<WorkloadHandle> = Vec::with_capacity(plans.len());
-        for p in &plans {
-            let name = p.def.name();
-            let handle = WorkloadHandle::spawn(&p.config)?;
-            match p.config.clone_mode {
-                CloneMode::Thread if handle.container_pid().is_none() => {
-                    mgr.move_threads(name, &handle.worker_pids())?
-                }
-                _ => mgr.move_tasks(name, &handle.worker_pids_for_cgroup_procs()?)?,
-            }
-            handles.push(handle);
-        }
-        for h in &mut handles {
-            h.start();
-        }
-        Ok(AppliedSetup {
-            names: plans.iter().map(|p| p.def.name.clone()).collect(),
-            handles,
-            group,
+        .filter_map(|(what, on)| on.then_some(what))
+        .collect();
+        (!set.is_empty()).then(|| {
+            format!(
+                "{} set on workloads in the test's own cgroup, which ktstr does not create or configure: use CgroupDef::named for a cgroup of their own",
+                set.join(", ")
+            )
         })
+    }
+
+    /// The engine configs for a cgroup with `cpus` (None: no cpuset):
+    /// each workload with the definition's affinity where it has none.
+    pub(super) fn resolve_workloads(
+        &self,
+        cpus: Option<&CpuSet>,
+        topo: &TestTopology,
+    ) -> Result<Vec<WorkloadConfig>, String> {
+        let affinity = self.affinity.resolve(cpus, topo)?;
+        self.workloads
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let mut config = w.clone();
+                if config.affinity == Affinity::Inherit {
+                    config.affinity = affinity.clone();
+                }
+                config.validate().map_err(|e| match self.workloads.len() {
+                    1 => e.to_string(),
+                    _ => format!("workload {i}: {e}"),
+                })?;
+                Ok(config)
+            })
+            .collect()
     }
 }

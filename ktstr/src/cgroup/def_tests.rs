@@ -6,7 +6,7 @@ use super::test_helpers::{FakeFs, Flavour};
 use super::*;
 use crate::cpuset::CpuSet;
 use crate::topology::TestTopology;
-use crate::workload::{Affinity, CloneMode, WorkType};
+use crate::workload::{Affinity, CloneMode, SchedPolicy, WorkType, WorkloadConfig};
 
 fn s(t: &str) -> CpuSet {
     t.parse().unwrap()
@@ -93,15 +93,70 @@ fn cgroup_def_builder_sets_one_field_each() {
         (d.weight(), d.max(), d.workers()),
         (Some(300), Some(CpuMax::new(50_000, 100_000)), 4)
     );
-    assert_eq!(d.work_type().name(), "Mixed");
-    assert_eq!(d.clone_mode(), CloneMode::Thread);
+    let [w] = d.workloads() else {
+        panic!("the shorthands edit one workload: {:?}", d.workloads());
+    };
+    assert_eq!(w.work_type.name(), "Mixed");
+    assert_eq!(w.clone_mode, CloneMode::Thread);
     assert_eq!(d.affinity(), &AffinityKind::SingleCpu);
     let plain = CgroupDef::named("x");
     assert_eq!(
-        (plain.workers(), plain.clone_mode(), plain.cpuset()),
+        (
+            plain.workers(),
+            plain.workloads()[0].clone_mode,
+            plain.cpuset()
+        ),
         (1, CloneMode::Fork, None)
     );
+    assert!(plain.has_own_cgroup() && !CgroupDef::in_test_cgroup("y").has_own_cgroup());
     assert!(Setup::from(vec![]).is_empty());
+}
+
+#[test]
+fn cgroup_def_holds_whole_workloads() {
+    let batch = WorkloadConfig {
+        num_workers: 2,
+        sched_policy: SchedPolicy::Batch,
+        ..Default::default()
+    };
+    let pinned = WorkloadConfig {
+        nice: 10,
+        affinity: Affinity::Fixed(s("1")),
+        ..Default::default()
+    };
+    // The first with_workload replaces the default; the shorthand then
+    // edits the last one.
+    let d = CgroupDef::named("mixed")
+        .with_workload(batch)
+        .with_workload(pinned)
+        .with_workers(3)
+        .with_affinity(AffinityKind::SingleCpu);
+    let w = d.workloads();
+    assert_eq!(w.len(), 2);
+    assert_eq!(
+        (w[0].num_workers, w[0].sched_policy),
+        (2, SchedPolicy::Batch)
+    );
+    assert_eq!((w[1].num_workers, w[1].nice), (3, 10));
+    assert_eq!(d.workers(), 5);
+    // The definition's affinity fills in where a workload has none.
+    let t = TestTopology::synthetic(4, 1, false, 1).unwrap();
+    // (Validated against this host's online CPUs: 2 or more.)
+    let cpus = s("0-1");
+    let r = d.resolve_workloads(Some(&cpus), &t).unwrap();
+    assert_eq!(r[0].affinity, Affinity::Spread(cpus));
+    assert_eq!(r[1].affinity, Affinity::Fixed(s("1")));
+    let bad = CgroupDef::named("b")
+        .with_workload(WorkloadConfig::default())
+        .with_workload(WorkloadConfig {
+            nice: 40,
+            ..Default::default()
+        });
+    let e = bad.resolve_workloads(None, &t).unwrap_err();
+    assert!(
+        e.starts_with("workload 1: ") && e.contains("nice 40"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -113,7 +168,12 @@ fn cgroup_setup_with_a_bad_definition_creates_nothing() {
     let good = CgroupDef::named("good");
     for (bad, want) in [
         (CgroupDef::named("a/../b"), "leave the cgroup"),
-        (CgroupDef::named("z").with_workers(0), "0 workers"),
+        (CgroupDef::named("z").with_workers(0), "num_workers is 0"),
+        (
+            CgroupDef::in_test_cgroup("z").with_cpuset(CpusetSpec::exact([0])),
+            "cpuset set on workloads in the test's own cgroup",
+        ),
+        (CgroupDef::in_test_cgroup(""), "label"),
         (CgroupDef::named("z").with_weight(0), "cpu weight 0"),
         (CgroupDef::named("z").with_max(CpuMax::new(1, 1)), "cpu max"),
         (

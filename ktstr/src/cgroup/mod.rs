@@ -6,7 +6,8 @@
 //! owns one parent cgroup per run, and creates, configures, fills and
 //! removes cgroups below it. [`CgroupGroup`] ties cgroups to a scope (RAII).
 //! [`CgroupDef`] and [`Setup`] describe a whole layout (cgroups plus the
-//! workers in each) and apply it in one call. On v1 with RT group
+//! workloads in each) and apply it in one call; [`AppliedSetup`] hands
+//! back one `ReportGroup` per definition. On v1 with RT group
 //! scheduling every cgroup gets a real-time budget ([`RtBudget`]), so
 //! `SCHED_FIFO`/`SCHED_RR` workers run in it.
 //!
@@ -42,6 +43,7 @@ mod manager_tests;
 mod name;
 mod proc;
 mod rt;
+mod setup;
 mod stale;
 #[cfg(test)]
 mod test_helpers;
@@ -51,7 +53,7 @@ mod v2;
 mod v2_tests;
 mod write;
 
-pub use def::{AffinityKind, AppliedSetup, CgroupDef, CpusetSpec, Setup};
+pub use def::{AffinityKind, CgroupDef, CpusetSpec};
 pub use error::CgroupError;
 pub use group::CgroupGroup;
 pub(crate) use hierarchy::v1_mount;
@@ -60,5 +62,7 @@ pub use knobs::{CpuMax, CPU_WEIGHT_DEFAULT, CPU_WEIGHT_MAX, CPU_WEIGHT_MIN};
 pub use manager::CgroupManager;
 pub use name::{MAX_COMPONENT_LEN, MAX_DEPTH};
 pub use rt::RtBudget;
+pub(crate) use setup::moves_threads;
+pub use setup::{AppliedCgroup, AppliedSetup, Setup};
 pub use stale::PARENT_PREFIX;
 pub use write::WRITE_DEADLINE;

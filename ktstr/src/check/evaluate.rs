@@ -2,34 +2,39 @@
 //! reports and a limit into a [`CheckResult`]: passed, failed, or not
 //! applicable when there is nothing to compare (no live worker; fewer than
 //! two for a spread or a CV; no wake-latency samples; no iterations).
+//!
+//! The figures come from [`GroupStats`], the statistics the failure
+//! printout shows too, with its rule for workers with no wall time (no
+//! CPU share, no work rate: see [`crate::stats`]).
 
 use super::{CheckKind, CheckResult, CheckStatus, ReportGroup, Thresholds};
-use crate::stats;
+use crate::stats::{self, GroupStats};
 use crate::workload::WorkerReport;
 
 /// Every enabled check on one group.
 pub(crate) fn evaluate_group(g: &ReportGroup, t: &Thresholds) -> Vec<CheckResult> {
+    let st = GroupStats::of(&g.reports);
     let mut out = vec![health(g)];
     if t.not_starved {
         out.push(starvation(g));
     }
     if let Some(limit) = t.max_spread_pct {
-        out.push(fairness(g, limit));
+        out.push(fairness(g, &st, limit));
     }
     if let Some(limit) = t.max_gap_ms {
-        out.push(gap(g, limit));
+        out.push(gap(g, &st, limit));
     }
     if let Some(limit) = t.max_p99_wake_latency_us {
-        out.push(wake_latency(g, limit));
+        out.push(wake_latency(g, &st, limit));
     }
     if let Some(limit) = t.min_work_rate {
-        out.push(work_rate(g, limit));
+        out.push(work_rate(g, &st, limit));
     }
     if let Some(limit) = t.max_throughput_cv {
-        out.push(throughput_cv(g, limit));
+        out.push(throughput_cv(g, &st, limit));
     }
     if let Some(limit) = t.max_migration_ratio {
-        out.push(migration(g, limit));
+        out.push(migration(g, &st, limit));
     }
     if t.isolation && g.cpuset.is_some() {
         out.push(isolation(g));
@@ -144,44 +149,27 @@ fn starvation(g: &ReportGroup) -> CheckResult {
     )
 }
 
-fn cpu_share_pct(r: &WorkerReport) -> f64 {
-    if r.wall_time_ns == 0 {
-        0.0
-    } else {
-        100.0 * r.cpu_time_ns as f64 / r.wall_time_ns as f64
-    }
-}
-
-fn fairness(g: &ReportGroup, limit: f64) -> CheckResult {
+fn fairness(g: &ReportGroup, st: &GroupStats<'_>, limit: f64) -> CheckResult {
     let threshold = format!("{limit:.0} pp");
-    let ran: Vec<&WorkerReport> = live(g).filter(|r| r.wall_time_ns > 0).collect();
-    if ran.len() < 2 {
+    let ran = st.shares.len();
+    let Some(((lo, lo_pct), (hi, hi_pct))) = st.share_range().filter(|_| ran >= 2) else {
         return not_applicable(
             CheckKind::Fairness,
             g,
             threshold,
             format!(
-                "{} worker(s) of {} ran: a CPU-share spread needs at least 2",
-                ran.len(),
+                "{ran} worker(s) of {} ran: a CPU-share spread needs at least 2",
                 g.name
             ),
         );
-    }
-    let by_share =
-        |a: &&&WorkerReport, b: &&&WorkerReport| cpu_share_pct(a).total_cmp(&cpu_share_pct(b));
-    let (Some(lo), Some(hi)) = (ran.iter().min_by(by_share), ran.iter().max_by(by_share)) else {
-        unreachable!("at least two workers ran");
     };
-    let spread = cpu_share_pct(hi) - cpu_share_pct(lo);
+    let spread = hi_pct - lo_pct;
     let bad = if spread > limit {
         vec![format!(
-            "{}: CPU shares {spread:.0} pp apart, limit {limit:.0} pp: {} got {:.1}% of its wall time on a CPU while {} got {:.1}% ({} workers)",
+            "{}: CPU shares {spread:.0} pp apart, limit {limit:.0} pp: {} got {lo_pct:.1}% of its wall time on a CPU while {} got {hi_pct:.1}% ({ran} workers)",
             g.name,
             who(lo, g),
-            cpu_share_pct(lo),
             who(hi, g),
-            cpu_share_pct(hi),
-            ran.len()
         )]
     } else {
         vec![]
@@ -195,7 +183,7 @@ fn fairness(g: &ReportGroup, limit: f64) -> CheckResult {
     )
 }
 
-fn gap(g: &ReportGroup, limit_ms: u64) -> CheckResult {
+fn gap(g: &ReportGroup, st: &GroupStats<'_>, limit_ms: u64) -> CheckResult {
     if let Some(na) = no_live_worker(CheckKind::Gap, g, format!("{limit_ms} ms")) {
         return na;
     }
@@ -212,7 +200,7 @@ fn gap(g: &ReportGroup, limit_ms: u64) -> CheckResult {
             )
         })
         .collect();
-    let worst = live(g).map(|r| r.max_gap_ns).max().unwrap_or(0);
+    let worst = st.worst_gap_ns;
     result(
         CheckKind::Gap,
         g,
@@ -222,16 +210,9 @@ fn gap(g: &ReportGroup, limit_ms: u64) -> CheckResult {
     )
 }
 
-fn wake_latency(g: &ReportGroup, limit_us: u64) -> CheckResult {
+fn wake_latency(g: &ReportGroup, st: &GroupStats<'_>, limit_us: u64) -> CheckResult {
     let threshold = format!("{limit_us} µs");
-    let mut all: Vec<u64> = live(g)
-        .flat_map(|r| r.wake_latency.samples.iter().copied())
-        .collect();
-    all.sort_unstable();
-    let (Some(p99), Some(p50)) = (
-        stats::percentile_sorted(&all, 99.0),
-        stats::percentile_sorted(&all, 50.0),
-    ) else {
+    let Some(p) = st.wake else {
         return not_applicable(
             CheckKind::WakeLatency,
             g,
@@ -242,14 +223,14 @@ fn wake_latency(g: &ReportGroup, limit_us: u64) -> CheckResult {
             ),
         );
     };
-    let bad = if p99 > limit_us.saturating_mul(1000) {
+    let bad = if p.p99 > limit_us.saturating_mul(1000) {
         vec![format!(
             "{}: p99 wake latency {:.1} µs exceeds {limit_us} µs ({} samples, p50 {:.1} µs, max {:.1} µs)",
             g.name,
-            p99 as f64 / 1e3,
-            all.len(),
-            p50 as f64 / 1e3,
-            all.last().copied().unwrap_or(0) as f64 / 1e3
+            p.p99 as f64 / 1e3,
+            p.count,
+            p.p50 as f64 / 1e3,
+            p.max as f64 / 1e3
         )]
     } else {
         vec![]
@@ -259,37 +240,46 @@ fn wake_latency(g: &ReportGroup, limit_us: u64) -> CheckResult {
         g,
         bad,
         threshold,
-        format!("p99 {:.1} µs", p99 as f64 / 1e3),
+        format!("p99 {:.1} µs", p.p99 as f64 / 1e3),
     )
 }
 
-fn work_rate(g: &ReportGroup, floor: f64) -> CheckResult {
-    if let Some(na) = no_live_worker(CheckKind::WorkRate, g, format!("{floor:.0} units/s")) {
+fn work_rate(g: &ReportGroup, st: &GroupStats<'_>, floor: f64) -> CheckResult {
+    let threshold = format!("{floor:.0} units/s");
+    if let Some(na) = no_live_worker(CheckKind::WorkRate, g, threshold.clone()) {
         return na;
     }
-    let bad: Vec<String> = live(g)
-        .filter(|r| r.work_rate() < floor)
-        .map(|r| {
+    if st.rates.is_empty() {
+        let why = format!(
+            "no worker of {} ran (wall time 0): no rate to judge",
+            g.name
+        );
+        return not_applicable(CheckKind::WorkRate, g, threshold, why);
+    }
+    let bad: Vec<String> = st
+        .rates
+        .iter()
+        .filter(|(_, rate)| *rate < floor)
+        .map(|(r, rate)| {
             format!(
-                "{} did {:.0} units/s, below the floor {floor:.0} units/s",
+                "{} did {rate:.0} units/s, below the floor {floor:.0} units/s",
                 who(r, g),
-                r.work_rate()
             )
         })
         .collect();
-    let min = live(g).map(|r| r.work_rate()).fold(f64::INFINITY, f64::min);
+    let min = st.rate_values().into_iter().fold(f64::INFINITY, f64::min);
     result(
         CheckKind::WorkRate,
         g,
         bad,
-        format!("{floor:.0} units/s"),
-        format!("min {:.0} units/s", if min.is_finite() { min } else { 0.0 }),
+        threshold,
+        format!("min {min:.0} units/s"),
     )
 }
 
-fn throughput_cv(g: &ReportGroup, limit: f64) -> CheckResult {
+fn throughput_cv(g: &ReportGroup, st: &GroupStats<'_>, limit: f64) -> CheckResult {
     let threshold = format!("{limit:.3}");
-    let rates: Vec<f64> = live(g).map(|r| r.work_rate()).collect();
+    let rates = st.rate_values();
     let cv = if rates.len() >= 2 {
         stats::cv(&rates)
     } else {
@@ -326,9 +316,8 @@ fn throughput_cv(g: &ReportGroup, limit: f64) -> CheckResult {
     )
 }
 
-fn migration(g: &ReportGroup, limit: f64) -> CheckResult {
-    let migrations: u64 = live(g).map(|r| r.migrations).sum();
-    let iterations: u64 = live(g).map(|r| r.iterations).sum();
+fn migration(g: &ReportGroup, st: &GroupStats<'_>, limit: f64) -> CheckResult {
+    let (migrations, iterations) = (st.migrations, st.iterations);
     if iterations == 0 {
         return not_applicable(
             CheckKind::Migration,

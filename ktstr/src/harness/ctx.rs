@@ -151,24 +151,14 @@ impl Ctx {
     /// all cgroups in order; each cgroup's reports are recorded as a group
     /// (with its cpuset, for the isolation check).
     pub fn run_cgroups(&self, defs: Vec<CgroupDef>) -> anyhow::Result<Vec<WorkerReport>> {
-        let topo = self.topology()?;
-        let cpusets: Vec<_> = defs
-            .iter()
-            .map(|d| d.cpuset().and_then(|s| s.resolve(topo).ok()))
-            .collect();
         let applied = Setup::Defs(defs)
-            .apply(self.cgroups()?, topo)
+            .apply(self.cgroups()?, self.topology()?)
             .context("apply the cgroup layout")?;
-        let names = applied.names.iter().map(String::as_str);
-        self.hold_sampling(&names.zip(&applied.handles).collect::<Vec<_>>());
+        self.hold_sampling(&applied.workloads());
         let mut all = Vec::new();
-        for ((name, reports), cpus) in applied.stop_and_collect().into_iter().zip(cpusets) {
-            all.extend(reports.iter().cloned());
-            self.record_group(ReportGroup {
-                name,
-                cpuset: cpus,
-                reports,
-            });
+        for group in applied.stop_and_collect() {
+            all.extend(group.reports.iter().cloned());
+            self.record_group(group);
         }
         Ok(all)
     }

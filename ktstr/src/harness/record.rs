@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::supervise::Supervised;
 use super::TestEntry;
 use crate::check::{CheckStatus, ReportGroup, Verdict};
-use crate::stats::Percentiles;
+use crate::stats::GroupStats;
 
 /// The binary's name without cargo's `-<hash>` suffix.
 pub(crate) fn binary_name() -> String {
@@ -50,26 +50,19 @@ pub(crate) fn repro_line(name: &str) -> String {
     format!("{} --exact {name} --nocapture", exe.display())
 }
 
-/// A short per-group stats block.
+/// A short per-group stats block, from the [`GroupStats`] the checks
+/// judge (a worker with no wall time has no CPU share: see
+/// [`crate::stats`]).
 pub(crate) fn stats_block(groups: &[ReportGroup]) -> String {
     let mut s = String::new();
     for g in groups {
-        let live: Vec<_> = g.reports.iter().filter(|r| !r.sentinel).collect();
-        let shares: Vec<f64> = live
-            .iter()
-            .map(|r| 100.0 * r.cpu_time_ns as f64 / r.wall_time_ns.max(1) as f64)
-            .collect();
-        let lo = shares.iter().cloned().fold(f64::INFINITY, f64::min);
-        let hi = shares.iter().cloned().fold(0.0, f64::max);
-        let gap = live.iter().map(|r| r.max_gap_ns).max().unwrap_or(0);
-        let migrations: u64 = live.iter().map(|r| r.migrations).sum();
-        let units: u64 = live.iter().map(|r| r.work_units).sum();
-        let mut samples: Vec<u64> = live
-            .iter()
-            .flat_map(|r| r.wake_latency.samples.iter().copied())
-            .collect();
-        samples.sort_unstable();
-        let lat = Percentiles::of(&samples)
+        let st = GroupStats::of(&g.reports);
+        let shares = match st.share_range() {
+            Some(((_, lo), (_, hi))) => format!("{lo:.1}-{hi:.1}%"),
+            None => "n/a (no worker ran)".into(),
+        };
+        let lat = st
+            .wake
             .map(|p| {
                 format!(
                     ", wake p50 {:.1} µs p99 {:.1} µs",
@@ -80,16 +73,13 @@ pub(crate) fn stats_block(groups: &[ReportGroup]) -> String {
             .unwrap_or_default();
         let _ = writeln!(
             s,
-            "  {}: {} workers ({} reported), {} units, CPU share {:.1}-{:.1}%, worst gap {:.1} ms, {} migrations{}",
+            "  {}: {} workers ({} reported), {} units, CPU share {shares}, worst gap {:.1} ms, {} migrations{lat}",
             g.name,
             g.reports.len(),
-            live.len(),
-            units,
-            if lo.is_finite() { lo } else { 0.0 },
-            hi,
-            gap as f64 / 1e6,
-            migrations,
-            lat
+            st.live.len(),
+            st.work_units,
+            st.worst_gap_ns as f64 / 1e6,
+            st.migrations,
         );
     }
     s
@@ -290,6 +280,39 @@ mod tests {
             cpu_time_ns: 20_000_000 * cpu_pct,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn the_stats_block_and_fairness_share_one_zero_wall_time_rule() {
+        let idle = WorkerReport {
+            index: 1,
+            ..hog(1, 0)
+        };
+        let no_wall = WorkerReport {
+            wall_time_ns: 0,
+            cpu_time_ns: 0,
+            ..idle.clone()
+        };
+        // A worker with no wall time has no share: not a 0 % one.
+        let g = ReportGroup::new("g", vec![hog(0, 60), no_wall]);
+        let block = stats_block(std::slice::from_ref(&g));
+        assert!(block.contains("CPU share 60.0-60.0%"), "{block}");
+        let v = Checker::new(vec![g]).evaluate();
+        assert!(
+            v.failures()
+                .all(|r| r.kind != crate::check::CheckKind::Fairness),
+            "{v}"
+        );
+        // The broken case: one that ran at 0 % is counted by both.
+        let g = ReportGroup::new("g", vec![hog(0, 60), idle]);
+        let block = stats_block(std::slice::from_ref(&g));
+        assert!(block.contains("CPU share 0.0-60.0%"), "{block}");
+        let v = Checker::new(vec![g]).evaluate();
+        assert!(
+            v.failures()
+                .any(|r| r.kind == crate::check::CheckKind::Fairness),
+            "{v}"
+        );
     }
 
     #[test]

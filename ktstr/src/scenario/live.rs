@@ -7,12 +7,13 @@ use super::freeze::{freeze, Frozen};
 use super::series::Point;
 use super::Op;
 use crate::cgroup::{
-    CgroupDef, CgroupGroup, CgroupManager, CpusetSpec, Setup, CPU_WEIGHT_MAX, CPU_WEIGHT_MIN,
+    moves_threads, CgroupDef, CgroupGroup, CgroupManager, CpusetSpec, Setup, CPU_WEIGHT_MAX,
+    CPU_WEIGHT_MIN,
 };
 use crate::cpuset::CpuSet;
 use crate::sys::{procfs, sched};
 use crate::topology::TestTopology;
-use crate::workload::{CloneMode, WorkerReport, WorkloadConfig, WorkloadHandle};
+use crate::workload::{WorkerReport, WorkloadConfig, WorkloadHandle};
 
 /// One started workload, numbered in spawn order across the scenario.
 struct Workload {
@@ -88,16 +89,7 @@ impl<'m> Layout<'m> {
     }
 
     fn resolve(&self, spec: &CpusetSpec) -> anyhow::Result<CpuSet> {
-        let cpus = spec.resolve(self.topo).with_context(|| {
-            format!(
-                "cpuset {spec:?} does not fit this topology ({} CPUs)",
-                self.topo.total_cpus()
-            )
-        })?;
-        self.topo
-            .check_cpuset(&cpus)
-            .with_context(|| format!("cpuset {cpus} is outside the topology"))?;
-        Ok(cpus)
+        super::validate::resolve_cpuset(spec, self.topo)
     }
 
     /// Create the scenario's layout: every cgroup of `defs` with its
@@ -116,32 +108,31 @@ impl<'m> Layout<'m> {
     }
 
     fn add_defs(&mut self, defs: &[CgroupDef]) -> anyhow::Result<CgroupGroup<'m>> {
-        let mut cpus = Vec::new();
         for def in defs {
             ensure!(
                 !self.live.iter().any(|l| l.name == def.name()),
                 "cgroup {:?} already exists in the scenario",
                 def.name()
             );
-            cpus.push(def.cpuset().map(|s| self.resolve(s)).transpose()?);
         }
         let applied = Setup::Defs(defs.to_vec()).apply(self.mgr, self.topo)?;
-        for ((def, handle), cpus) in defs.iter().zip(applied.handles).zip(cpus) {
-            // As `Setup::apply` moved them: Thread workers one by one
-            // unless a pcomm container holds them.
-            let threads = def.clone_mode() == CloneMode::Thread && handle.container_pid().is_none();
+        for (def, cg) in defs.iter().zip(applied.cgroups) {
+            let mut workloads = Vec::new();
+            for (config, handle) in def.workloads().iter().zip(cg.handles) {
+                workloads.push(Workload {
+                    id: self.next_id,
+                    threads: moves_threads(config.clone_mode, &handle),
+                    handle,
+                });
+                self.next_id += 1;
+            }
             self.live.push(Live {
                 frozen: None,
-                workloads: vec![Workload {
-                    id: self.next_id,
-                    handle,
-                    threads,
-                }],
-                name: def.name().to_string(),
-                cpus,
+                workloads,
+                name: cg.name,
+                cpus: cg.cpuset,
                 group: None,
             });
-            self.next_id += 1;
         }
         Ok(applied.group)
     }
@@ -294,7 +285,7 @@ impl<'m> Layout<'m> {
             "cgroup {name:?} is frozen: thaw it first"
         );
         let mut handle = WorkloadHandle::spawn(config)?;
-        let threads = config.clone_mode == CloneMode::Thread && handle.container_pid().is_none();
+        let threads = moves_threads(config.clone_mode, &handle);
         match threads {
             true => mgr.move_threads(name, &handle.worker_pids())?,
             false => mgr.move_tasks(name, &handle.worker_pids_for_cgroup_procs()?)?,

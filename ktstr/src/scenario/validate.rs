@@ -5,8 +5,20 @@
 use anyhow::{bail, ensure, Context as _};
 
 use super::{Op, Scenario, StepCheck};
-use crate::cgroup::{CPU_WEIGHT_MAX, CPU_WEIGHT_MIN};
+use crate::cgroup::{CpusetSpec, CPU_WEIGHT_MAX, CPU_WEIGHT_MIN};
+use crate::cpuset::CpuSet;
 use crate::topology::TestTopology;
+
+/// `spec`'s CPUs on `topo` ([`CpusetSpec::resolve`]), with the scenario's
+/// context on an error.
+pub(super) fn resolve_cpuset(spec: &CpusetSpec, topo: &TestTopology) -> anyhow::Result<CpuSet> {
+    spec.resolve(topo).with_context(|| {
+        format!(
+            "cpuset {spec:?} does not fit this topology ({} CPUs)",
+            topo.total_cpus()
+        )
+    })
+}
 
 /// "step 1 'shrink' (index 1)"; the layout is "the layout".
 pub(super) fn step_label(index: usize, name: &str) -> String {
@@ -21,21 +33,15 @@ fn check_op(op: &Op, names: &mut Vec<String>, topo: &TestTopology) -> anyhow::Re
         );
         Ok(())
     };
-    let fits = |spec: &crate::cgroup::CpusetSpec| -> anyhow::Result<()> {
-        let cpus = spec.resolve(topo).with_context(|| {
-            format!(
-                "cpuset {spec:?} does not fit this topology ({} CPUs)",
-                topo.total_cpus()
-            )
-        })?;
-        topo.check_cpuset(&cpus)
-            .with_context(|| format!("cpuset {cpus} is outside the topology"))?;
-        Ok(())
-    };
+    let fits = |spec: &CpusetSpec| resolve_cpuset(spec, topo).map(drop);
     match op {
         Op::AddCgroup(def) => {
             let n = def.name().to_string();
             ensure!(!names.contains(&n), "cgroup {n:?} already exists");
+            ensure!(
+                def.has_own_cgroup(),
+                "{n:?} is CgroupDef::in_test_cgroup: a scenario's ops work on cgroups it creates, so give it CgroupDef::named"
+            );
             if let Some(s) = def.cpuset() {
                 fits(s)?;
             }

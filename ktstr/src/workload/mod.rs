@@ -9,6 +9,7 @@ mod capacity;
 mod collect;
 mod config;
 pub(crate) mod control;
+mod custom;
 mod handle;
 mod report;
 mod run;
@@ -22,7 +23,8 @@ mod worker;
 pub use config::{
     Affinity, CloneMode, MemPolicy, SchedPolicy, WorkSpec, WorkloadConfig, MAX_COMM_LEN,
 };
+pub use custom::{CustomBody, CustomFn};
 pub use handle::{SpawnProgress, WorkerSample, WorkloadHandle, COLLECT_DEADLINE, READY_DEADLINE};
 pub use report::{ExitInfo, LatencySamples, Migration, Schedstat, WorkerReport};
-pub use work_type::{CustomFn, Phase, WorkType};
+pub use work_type::{Phase, WorkType};
 pub use worker::{spin_burst, Worker};

@@ -147,8 +147,8 @@ fn setup_shares_the_run_rt_budget_and_removes_cleanly() {
         mgr.rt_budget("fixed").unwrap().unwrap().runtime_us,
         Some(100_000)
     );
-    for (name, reports) in applied.stop_and_collect() {
-        assert!(reports.iter().all(|r| r.is_clean()), "{name}: {reports:?}");
+    for g in applied.stop_and_collect() {
+        assert!(g.reports.iter().all(|r| r.is_clean()), "{g:?}");
     }
     assert_eq!(mgr.list().unwrap(), Vec::<String>::new());
     // Asking for more than the run has fails before anything is made.

@@ -230,3 +230,115 @@ fn custom_fork() {
 fn custom_thread() {
     custom(CloneMode::Thread);
 }
+
+/// An asymmetric Custom workload with no statics: one closure carries the
+/// settings (a fast and a slow consumer, by worker index) and a shared
+/// counter. Under Thread the counter is shared: it ends at the sum of the
+/// units both reported. Under Fork each worker counts in its own copy (it
+/// notes its count), and the spawner's stays 0.
+fn custom_closure(mode: CloneMode) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let _g = lock();
+    let before = Footprint::take();
+    let what = format!("Custom closure in {mode:?} mode");
+    let taken = Arc::new(AtomicU64::new(0));
+    let counter = taken.clone();
+    let naps = [Duration::ZERO, Duration::from_millis(20)]; // fast, slow
+    let body = move |w: &mut Worker| loop {
+        w.add_units(1);
+        let total = counter.fetch_add(1, Ordering::Relaxed) + 1;
+        w.sleep(naps[w.index()]);
+        w.end_iteration();
+        if w.should_stop() {
+            w.note(format!("counter {total}"));
+            return Ok(());
+        }
+    };
+    let reports = run(
+        &config(2, WorkType::custom("ktstr-test-consumers", body), mode),
+        RUN,
+    );
+    for r in &reports {
+        assert_clean(r, &what);
+    }
+    let (fast, slow) = (&reports[0], &reports[1]);
+    // The slow one sleeps 20 ms a pass: at most ~RUN/20ms + slack passes.
+    assert!(
+        slow.work_units <= 50 && fast.work_units > 10 * slow.work_units,
+        "{what}: fast {} units, slow {} units",
+        fast.work_units,
+        slow.work_units
+    );
+    let sum: u64 = reports.iter().map(|r| r.work_units).sum();
+    let noted = |r: &WorkerReport| -> u64 {
+        let n = r.notes.iter().find_map(|n| n.strip_prefix("counter "));
+        n.expect("counter note").parse().unwrap()
+    };
+    match mode {
+        CloneMode::Thread => {
+            assert_eq!(
+                taken.load(Ordering::Relaxed),
+                sum,
+                "{what}: one shared counter"
+            );
+        }
+        CloneMode::Fork => {
+            assert_eq!(
+                taken.load(Ordering::Relaxed),
+                0,
+                "{what}: per-process copies"
+            );
+            for r in &reports {
+                assert_eq!(
+                    noted(r),
+                    r.work_units,
+                    "{what}: worker {} counts alone",
+                    r.index
+                );
+            }
+        }
+    }
+    before.assert_nothing_left(&what);
+}
+
+#[test]
+fn custom_closure_fork() {
+    custom_closure(CloneMode::Fork);
+}
+
+#[test]
+fn custom_closure_thread() {
+    custom_closure(CloneMode::Thread);
+}
+
+/// A body of a type of its own: its fields are the settings.
+struct Paced {
+    units_per_pass: u64,
+}
+
+impl CustomBody for Paced {
+    fn run(&self, w: &mut Worker) -> Result<(), String> {
+        loop {
+            w.add_units(self.units_per_pass);
+            w.sleep(Duration::from_millis(1));
+            w.end_iteration();
+            if w.should_stop() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+#[test]
+fn custom_body_value_carries_its_settings() {
+    let _g = lock();
+    let paced = Paced { units_per_pass: 7 };
+    let work = WorkType::custom_body("ktstr-test-paced", paced);
+    for r in run(&config(2, work, CloneMode::Thread), RUN) {
+        assert_clean(&r, "Paced");
+        assert_eq!(r.work_type, "ktstr-test-paced");
+        assert!(r.iterations > 0, "{r:?}");
+        assert_eq!(r.work_units, 7 * r.iterations, "one pass adds 7 units");
+    }
+}

@@ -1,4 +1,5 @@
-//! `Custom`: a user function that owns the worker loop.
+//! `Custom`: a user body (closure or `CustomBody` value) that owns the
+//! worker loop. Every worker holds a clone of the same `CustomFn`.
 
 use super::{solo, Body, Entry, Family, Planned};
 use crate::workload::{CustomFn, Worker};
@@ -6,12 +7,12 @@ use crate::workload::{CustomFn, Worker};
 pub(crate) const CUSTOM: Entry = Entry {
     name: "Custom",
     group: "-",
-    about: "a user fn(&mut Worker) that owns the loop",
+    about: "a user closure or CustomBody that owns the loop",
     default: None,
 };
 
 /// `Custom { name, run }`.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(crate) struct Custom {
     pub name: &'static str,
     pub run: CustomFn,
@@ -30,12 +31,12 @@ impl Family for Custom {
     }
 
     fn plan(&self, n: usize) -> Result<Vec<Planned>, String> {
-        Ok(solo(n, || *self))
+        Ok(solo(n, || self.clone()))
     }
 }
 
 impl Body for Custom {
     fn run(&mut self, w: &mut Worker) -> Result<(), String> {
-        (self.run)(w)
+        self.run.run(w)
     }
 }

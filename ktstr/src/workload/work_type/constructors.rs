@@ -1,6 +1,7 @@
 //! The constructors of [`WorkType`] with each type's default parameters.
 
-use super::{CustomFn, Phase, WorkType};
+use super::{Phase, WorkType};
+use crate::workload::{CustomBody, CustomFn, Worker};
 
 impl WorkType {
     /// `Bursty` with its defaults: 50 ms bursts, 100 ms sleeps.
@@ -186,8 +187,43 @@ impl WorkType {
         }
     }
 
-    /// `Custom` named `name` running `run`.
-    pub fn custom(name: &'static str, run: CustomFn) -> WorkType {
-        WorkType::Custom { name, run }
+    /// `Custom` named `name` running `run`: a function or a closure that
+    /// carries its settings and state (`move |w| ...`).
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    /// use ktstr::prelude::*;
+    ///
+    /// let passes = Arc::new(AtomicU64::new(0));
+    /// let seen = passes.clone();
+    /// let spin = 512; // a setting, captured
+    /// let work = WorkType::custom("counting", move |w| loop {
+    ///     w.spin(spin);
+    ///     seen.fetch_add(1, Ordering::Relaxed); // shared: Thread mode
+    ///     w.end_iteration();
+    ///     if w.should_stop() {
+    ///         return Ok(());
+    ///     }
+    /// });
+    /// let config = WorkloadConfig { work_type: work, clone_mode: CloneMode::Thread, ..Default::default() };
+    /// let reports = WorkloadHandle::spawn(&config)?.stop_and_collect();
+    /// assert_eq!(passes.load(Ordering::Relaxed), reports[0].iterations);
+    /// # Ok::<(), ktstr::Error>(())
+    /// ```
+    pub fn custom(
+        name: &'static str,
+        run: impl Fn(&mut Worker) -> Result<(), String> + Send + Sync + 'static,
+    ) -> WorkType {
+        WorkType::custom_body(name, run)
+    }
+
+    /// `Custom` named `name` running `body`, a value of a type of your own
+    /// that implements [`CustomBody`] (its fields are the settings).
+    pub fn custom_body(name: &'static str, body: impl CustomBody) -> WorkType {
+        WorkType::Custom {
+            name,
+            run: CustomFn::new(body),
+        }
     }
 }

@@ -161,7 +161,10 @@ impl WorkType {
             WorkType::SmtSiblingSpin { spin_iters } => Box::new(smt::SmtSiblingSpin {
                 spin_iters: *spin_iters,
             }),
-            WorkType::Custom { name, run } => Box::new(custom::Custom { name, run: *run }),
+            WorkType::Custom { name, run } => Box::new(custom::Custom {
+                name,
+                run: run.clone(),
+            }),
         }
     }
 

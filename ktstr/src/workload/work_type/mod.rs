@@ -5,18 +5,13 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::Worker;
+use super::CustomFn;
 
 mod constructors;
 mod dispatch;
 mod names;
 #[cfg(test)]
 mod tests;
-
-/// A `Custom` work body: owns the loop, drives the [`Worker`] recorder, and
-/// returns when `Worker::should_stop()` turns true. An `Err` is reported in
-/// `WorkerReport::error`.
-pub type CustomFn = fn(&mut Worker) -> Result<(), String>;
 
 /// One timed phase of a [`WorkType::Sequence`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -543,7 +538,10 @@ pub enum WorkType {
         /// Spin steps per iteration (≥ 1).
         spin_iters: u64,
     },
-    /// A user function that owns the loop; see [`CustomFn`].
+    /// A user body that owns the loop: a closure or a
+    /// [`CustomBody`](super::CustomBody) value, carrying its settings and
+    /// state (see [`CustomFn`] for how state is shared under Fork and
+    /// Thread). Build with [`WorkType::custom`] or [`WorkType::custom_body`].
     Custom {
         /// Name shown in reports.
         name: &'static str,
