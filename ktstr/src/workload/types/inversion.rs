@@ -14,11 +14,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::group::{
-    burn, check_us, fifo_or_nice, nap, pin_to_group_cpu, set_own_nice, spin_for, Acquired,
-    FutexLock, SharedPage, MAX_RT_BURST_US, MAX_SLEEP_US,
-};
+use super::group::{burn, nap, spin_for, Acquired, FutexLock, SharedPage};
 use super::plan::plan_groups;
+use super::priority::{
+    check_us, fifo_or_nice, pin_to_group_cpu, set_own_nice, MAX_RT_BURST_US, MAX_SLEEP_US,
+};
 use super::{Body, Entry, Family, Planned};
 use crate::sys::clock;
 use crate::workload::{WorkType, Worker};
