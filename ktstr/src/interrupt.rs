@@ -11,7 +11,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
-use nix::sys::signal::{killpg, raise, sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+use nix::sys::signal::{killpg, raise, SaFlags, Signal};
 use nix::unistd::Pid;
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
@@ -32,10 +32,9 @@ extern "C" fn on_signal(sig: libc::c_int) {
                 let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
             }
         }
-        let dfl = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
         if let Ok(sig) = Signal::try_from(sig) {
-            // SAFETY: restoring SIG_DFL is async-signal-safe.
-            let _ = unsafe { sigaction(sig, &dfl) };
+            // Restoring SIG_DFL is async-signal-safe.
+            let _ = crate::sys::signal::set_default(sig);
             let _ = raise(sig);
         }
     }
@@ -43,15 +42,10 @@ extern "C" fn on_signal(sig: libc::c_int) {
 
 /// Install the SIGINT/SIGTERM handlers (idempotent).
 pub fn install() -> nix::Result<()> {
-    let act = SigAction::new(
-        SigHandler::Handler(on_signal),
-        SaFlags::SA_RESTART,
-        SigSet::empty(),
-    );
     for sig in [Signal::SIGINT, Signal::SIGTERM] {
-        // SAFETY: the handler only touches atomics and, on the second
-        // signal, async-signal-safe calls.
-        unsafe { sigaction(sig, &act)? };
+        // The handler only touches atomics and, on the second signal,
+        // makes async-signal-safe calls.
+        crate::sys::signal::set_handler(sig, on_signal, SaFlags::SA_RESTART)?;
     }
     Ok(())
 }

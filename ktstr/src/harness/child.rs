@@ -2,7 +2,6 @@
 //! its [`TestOutcome`] to the result pipe (fd 3).
 
 use std::io::Write;
-use std::os::fd::FromRawFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -136,9 +135,12 @@ pub(crate) fn run_child(name: &str) -> ExitCode {
     };
     super::teardown::arm();
     let outcome = run_entry(entry);
-    // SAFETY: the supervisor dup2'd the write end of the result pipe to fd
-    // 3 before exec; nothing else in this process owns fd 3.
-    let mut pipe = unsafe { std::fs::File::from_raw_fd(RESULT_FD) };
+    // The supervisor dup2'd the write end of the result pipe to fd 3
+    // before exec; nothing else in this process owns fd 3.
+    let Some(mut pipe) = crate::sys::fd::take_inherited(RESULT_FD) else {
+        eprintln!("ktstr: fd {RESULT_FD} (the result pipe) is not open: run tests through their binary, not this child mode by hand");
+        return ExitCode::from(3);
+    };
     match serde_json::to_vec(&outcome) {
         Ok(bytes) => {
             if let Err(e) = pipe.write_all(&bytes) {

@@ -265,12 +265,13 @@ impl<'m> Layout<'m> {
     fn each_tid(
         &mut self,
         name: &str,
-        call: impl Fn(i32) -> Result<(), nix::errno::Errno>,
+        call: impl Fn(crate::sys::Tid) -> Result<(), nix::errno::Errno>,
         what: &str,
     ) -> anyhow::Result<()> {
         for w in &self.get(name)?.workloads {
             for t in w.handle.worker_pids() {
-                call(t).with_context(|| format!("{what} on worker tid {t} of {name:?}"))?;
+                call(crate::sys::Tid::from_raw(t))
+                    .with_context(|| format!("{what} on worker tid {t} of {name:?}"))?;
             }
         }
         Ok(())

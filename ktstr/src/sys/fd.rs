@@ -6,7 +6,20 @@
 //! instead of one `close` per descriptor keeps spawning N workers from
 //! costing N²/2 system calls.
 
-use std::os::fd::RawFd;
+use std::os::fd::{FromRawFd, RawFd};
+
+/// Take ownership of descriptor `fd`, which this process inherited open
+/// across `exec` (set up by its parent, such as a supervisor's result
+/// pipe at a fixed number). None when `fd` is not open.
+///
+/// Call it once per descriptor, for one that nothing else in the process
+/// owns: the returned file closes it on drop.
+pub(crate) fn take_inherited(fd: RawFd) -> Option<std::fs::File> {
+    nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_GETFD).ok()?;
+    // SAFETY: `fd` is open (checked above) and, as the caller promises,
+    // owned by nothing else in the process, so the file is its one owner.
+    Some(unsafe { std::fs::File::from_raw_fd(fd) })
+}
 
 /// Close every descriptor in `fds` (any order; sorted in place). Only for
 /// descriptors that nothing in this process owns any more, such as a
@@ -60,5 +73,9 @@ mod tests {
         }
         close_all(&mut [fds[2]]);
         assert!(!is_open(fds[2]));
+        assert!(take_inherited(fds[2]).is_none(), "closed");
+        let fd = std::fs::File::open("/dev/null").unwrap().into_raw_fd();
+        drop(take_inherited(fd).expect("open"));
+        assert!(!is_open(fd), "closed with its owner");
     }
 }

@@ -197,3 +197,31 @@ pub(crate) fn anonymous_file(name: &std::ffi::CStr) -> std::io::Result<std::fs::
     let fd = memfd_create(name, MemFdCreateFlag::MFD_CLOEXEC).map_err(std::io::Error::from)?;
     Ok(std::fs::File::from(fd))
 }
+
+/// `_exit(2)`: end the calling process now, without running atexit
+/// handlers or destructors (the way out of a forked child).
+pub(crate) fn exit_now(code: i32) -> ! {
+    // SAFETY: `_exit` ends the process; nothing of ours runs after it.
+    unsafe { libc::_exit(code) }
+}
+
+/// `fork(2)`: run `child` in a new process, which then [`exit_now`]s
+/// with the code `child` returns (101 when it panicked): it never returns
+/// into the caller's code. Returns the child's pid in the parent.
+///
+/// The child is a copy of the calling thread only. It may allocate (glibc
+/// resets its allocator locks across fork) but must not wait for locks
+/// that another thread of the parent may have held at the fork.
+pub(crate) fn fork_then(child: impl FnOnce() -> i32) -> nix::Result<Pid> {
+    // SAFETY: in the child, only `child` runs (under catch_unwind) and the
+    // process then `_exit`s, so it never returns into code that assumes
+    // the parent's other threads exist; the documented limits above are
+    // the caller's to keep.
+    match unsafe { nix::unistd::fork() }? {
+        nix::unistd::ForkResult::Child => {
+            let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(child));
+            exit_now(code.unwrap_or(101))
+        }
+        nix::unistd::ForkResult::Parent { child } => Ok(child),
+    }
+}

@@ -36,7 +36,7 @@ pub(crate) fn parse_stat(text: &str) -> Option<Stat> {
 
 /// `/proc/<tid>/schedstat`: (ns on a CPU, ns waiting to run, times run
 /// on a CPU). None when the task is gone or schedstats are compiled out.
-pub(crate) fn schedstat(tid: i32) -> Option<(u64, u64, u64)> {
+pub(crate) fn schedstat(tid: super::Tid) -> Option<(u64, u64, u64)> {
     parse_schedstat(&std::fs::read_to_string(format!("/proc/{tid}/schedstat")).ok()?)
 }
 

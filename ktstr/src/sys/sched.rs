@@ -8,14 +8,9 @@ use std::sync::OnceLock;
 
 use nix::errno::Errno;
 use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet as NixCpuSet};
-use nix::unistd::Pid;
 
+use super::task::Tid;
 use crate::cpuset::CpuSet;
-
-/// `gettid(2)`.
-pub(crate) fn gettid() -> i32 {
-    nix::unistd::gettid().as_raw()
-}
 
 /// `sched_getcpu(3)`: the CPU the caller runs on (vDSO/rseq fast path).
 pub(crate) fn current_cpu() -> u32 {
@@ -24,18 +19,18 @@ pub(crate) fn current_cpu() -> u32 {
 
 /// `sched_setaffinity(2)` on thread `tid`.
 #[doc(alias = "sched_setaffinity")]
-pub(crate) fn set_affinity(tid: i32, cpus: &CpuSet) -> Result<(), Errno> {
+pub(crate) fn set_affinity(tid: Tid, cpus: &CpuSet) -> Result<(), Errno> {
     let mut mask = NixCpuSet::new();
     for cpu in cpus.iter() {
         mask.set(cpu).map_err(|_| Errno::EINVAL)?;
     }
-    sched_setaffinity(Pid::from_raw(tid), &mask)
+    sched_setaffinity(tid.as_nix(), &mask)
 }
 
 /// `sched_getaffinity(2)` of thread `tid`.
 #[doc(alias = "sched_getaffinity")]
-pub(crate) fn get_affinity(tid: i32) -> Result<CpuSet, Errno> {
-    let mask = sched_getaffinity(Pid::from_raw(tid))?;
+pub(crate) fn get_affinity(tid: Tid) -> Result<CpuSet, Errno> {
+    let mask = sched_getaffinity(tid.as_nix())?;
     Ok((0..NixCpuSet::count())
         .filter(|&c| mask.is_set(c).unwrap_or(false))
         .collect())
@@ -43,33 +38,46 @@ pub(crate) fn get_affinity(tid: i32) -> Result<CpuSet, Errno> {
 
 /// `sched_setscheduler(2)` on thread `tid` with `policy` and `priority`.
 #[doc(alias = "sched_setscheduler")]
-pub(crate) fn set_scheduler(tid: i32, policy: i32, priority: i32) -> Result<(), Errno> {
+pub(crate) fn set_scheduler(tid: Tid, policy: i32, priority: i32) -> Result<(), Errno> {
     let param = libc::sched_param {
         sched_priority: priority,
     };
     // SAFETY: `param` is a valid sched_param on our stack for the call.
-    let r = unsafe { libc::sched_setscheduler(tid, policy, &param) };
+    let r = unsafe { libc::sched_setscheduler(tid.as_raw(), policy, &param) };
     Errno::result(r).map(drop)
 }
 
 /// `sched_getscheduler(2)` and `sched_getparam(2)` of thread `tid`: its
 /// policy (with `SCHED_RESET_ON_FORK` when set) and static priority.
 #[doc(alias = "sched_getscheduler")]
-pub(crate) fn get_scheduler(tid: i32) -> Result<(i32, i32), Errno> {
+pub(crate) fn get_scheduler(tid: Tid) -> Result<(i32, i32), Errno> {
     // SAFETY: plain syscall with an integer argument.
-    let policy = Errno::result(unsafe { libc::sched_getscheduler(tid) })?;
+    let policy = Errno::result(unsafe { libc::sched_getscheduler(tid.as_raw()) })?;
     let mut param = libc::sched_param { sched_priority: 0 };
     // SAFETY: `param` is a valid sched_param on our stack for the call.
-    Errno::result(unsafe { libc::sched_getparam(tid, &mut param) })?;
+    Errno::result(unsafe { libc::sched_getparam(tid.as_raw(), &mut param) })?;
     Ok((policy, param.sched_priority))
 }
 
 /// `setpriority(PRIO_PROCESS, tid, nice)`: on Linux nice is per thread.
 #[doc(alias = "setpriority")]
-pub(crate) fn set_nice(tid: i32, nice: i32) -> Result<(), Errno> {
+pub(crate) fn set_nice(tid: Tid, nice: i32) -> Result<(), Errno> {
     // SAFETY: plain syscall with integer arguments.
-    let r = unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, nice) };
+    let r = unsafe { libc::setpriority(libc::PRIO_PROCESS, tid.as_raw() as libc::id_t, nice) };
     Errno::result(r).map(drop)
+}
+
+/// `getpriority(PRIO_PROCESS, tid)`: the nice value of thread `tid`.
+#[doc(alias = "getpriority")]
+pub(crate) fn get_nice(tid: Tid) -> Result<i32, Errno> {
+    // -1 is a valid nice value: clear errno to tell it from an error.
+    Errno::clear();
+    // SAFETY: plain syscall with integer arguments.
+    let nice = unsafe { libc::getpriority(libc::PRIO_PROCESS, tid.as_raw() as libc::id_t) };
+    match Errno::last() {
+        e if nice == -1 && e != Errno::UnknownErrno => Err(e),
+        _ => Ok(nice),
+    }
 }
 
 /// `set_mempolicy(2)` for the calling thread. `nodes` empty passes a NULL
@@ -110,7 +118,7 @@ pub(crate) fn online_cpus() -> &'static CpuSet {
     ONLINE.get_or_init(|| {
         read_list("/sys/devices/system/cpu/online")
             .filter(|s| !s.is_empty())
-            .or_else(|| get_affinity(0).ok())
+            .or_else(|| get_affinity(Tid::CALLER).ok())
             .unwrap_or_else(|| [0].into())
     })
 }
@@ -134,11 +142,13 @@ mod tests {
     #[test]
     fn affinity_round_trips_on_this_thread() {
         let h = std::thread::spawn(|| {
-            let tid = gettid();
+            let tid = Tid::current();
             let one: CpuSet = [*online_cpus().iter().next().as_ref().unwrap()].into();
             set_affinity(tid, &one).unwrap();
             assert_eq!(get_affinity(tid).unwrap(), one);
             assert!(one.contains(current_cpu() as usize));
+            set_nice(tid, 3).unwrap();
+            assert_eq!(get_nice(tid), Ok(3));
         });
         h.join().unwrap();
     }

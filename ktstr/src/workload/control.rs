@@ -22,19 +22,22 @@ use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::sys::futex;
-use crate::sys::shm::SharedMapping;
+use crate::sys::mman::Mapping;
+use crate::sys::shm::page_state;
 
-/// The header at the start of the control block.
-#[repr(C, align(128))]
-pub(crate) struct Header {
-    /// 0 until `start()`, then 1.
-    pub start: AtomicU32,
-    /// 0 until stop is requested, then 1. Grouped workers also sleep on
-    /// it together with a futex word of their own (`futex_waitv`, see
-    /// `types::group::futex_wait`), so one wake ends every such sleep.
-    pub stop: AtomicU32,
-    /// Number of workers that reached their start wait.
-    pub ready: AtomicU32,
+page_state! {
+    /// The header at the start of the control block.
+    #[repr(C, align(128))]
+    pub(crate) struct Header {
+        /// 0 until `start()`, then 1.
+        pub start: AtomicU32,
+        /// 0 until stop is requested, then 1. Grouped workers also sleep on
+        /// it together with a futex word of their own (`futex_waitv`, see
+        /// `types::group::futex_wait`), so one wake ends every such sleep.
+        pub stop: AtomicU32,
+        /// Number of workers that reached their start wait.
+        pub ready: AtomicU32,
+    }
 }
 
 /// Worker lifecycle as recorded in its slot.
@@ -48,24 +51,26 @@ pub(crate) mod state {
     pub const DONE: u32 = 3;
 }
 
-/// One worker's slot.
-#[repr(C, align(128))]
-pub(crate) struct Slot {
-    /// Outer-loop iterations, published with relaxed stores.
-    pub iterations: AtomicU64,
-    /// The worker's tid, written by the worker itself.
-    pub tid: AtomicI32,
-    /// See [`state`].
-    pub state: AtomicU32,
-    /// Set when `set_affinity` ran before start: the worker then keeps that
-    /// mask instead of applying its configured one.
-    pub affinity_overridden: AtomicU32,
+page_state! {
+    /// One worker's slot.
+    #[repr(C, align(128))]
+    pub(crate) struct Slot {
+        /// Outer-loop iterations, published with relaxed stores.
+        pub iterations: AtomicU64,
+        /// The worker's tid, written by the worker itself.
+        pub tid: AtomicI32,
+        /// See [`state`].
+        pub state: AtomicU32,
+        /// Set when `set_affinity` ran before start: the worker then keeps that
+        /// mask instead of applying its configured one.
+        pub affinity_overridden: AtomicU32,
+    }
 }
 
 /// The mapping plus typed access to it.
 #[derive(Debug)]
 pub(crate) struct Control {
-    map: SharedMapping,
+    map: Mapping,
     workers: usize,
 }
 
@@ -73,27 +78,20 @@ impl Control {
     /// Map a zero-filled control block for `workers` workers.
     pub(crate) fn new(workers: usize) -> nix::Result<Control> {
         let len = std::mem::size_of::<Header>() + workers * std::mem::size_of::<Slot>();
-        let map = SharedMapping::new(len)?;
+        let map = Mapping::shared(len)?;
         Ok(Control { map, workers })
     }
 
     /// The header.
     pub(crate) fn header(&self) -> &Header {
-        // SAFETY: the mapping is at least size_of::<Header>() bytes, page
-        // aligned, zero-filled (a valid state for atomics), lives as long as
-        // `self`, and is only accessed through atomics.
-        unsafe { &*(self.map.as_ptr() as *const Header) }
+        self.map.get(0)
     }
 
     /// The slot of worker `index` (panics when out of range).
     pub(crate) fn slot(&self, index: usize) -> &Slot {
         assert!(index < self.workers, "slot {index} of {}", self.workers);
         let off = std::mem::size_of::<Header>() + index * std::mem::size_of::<Slot>();
-        debug_assert!(off + std::mem::size_of::<Slot>() <= self.map.len());
-        // SAFETY: in bounds (checked above), 128-byte aligned (the mapping is
-        // page aligned and Header/Slot sizes are multiples of 128), zero-filled
-        // memory is a valid Slot, and access is only through atomics.
-        unsafe { &*(self.map.as_ptr().add(off) as *const Slot) }
+        self.map.get(off)
     }
 
     /// Number of worker slots.

@@ -20,6 +20,7 @@ pub(crate) mod types;
 mod work_type;
 mod worker;
 
+pub use crate::sys::Tid;
 pub use config::{
     Affinity, CloneMode, MemPolicy, SchedPolicy, WorkSpec, WorkloadConfig, MAX_COMM_LEN,
 };

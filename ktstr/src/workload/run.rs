@@ -13,7 +13,7 @@ use super::types::Body;
 use super::worker::{Seat, Worker};
 use super::{MemPolicy, SchedPolicy};
 use crate::cpuset::CpuSet;
-use crate::sys::{clock, sched};
+use crate::sys::{clock, sched, Tid};
 use std::sync::atomic::Ordering;
 
 /// The per-worker settings applied at start.
@@ -77,9 +77,9 @@ pub(crate) fn run_worker(
     mut body: Box<dyn Body>,
     alive: impl Fn() -> bool,
 ) -> Option<WorkerReport> {
-    let tid = sched::gettid();
+    let tid = Tid::current();
     let slot = ctl.slot(seat.index);
-    slot.tid.store(tid, Ordering::Release);
+    slot.tid.store(tid.as_raw(), Ordering::Release);
     if let Some(comm) = &settings.comm {
         set_comm(comm);
     }

@@ -11,6 +11,7 @@ use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::{pipe2, Pid};
 
 use super::report::ExitInfo;
+use crate::sys::Tid;
 use crate::{Error, Result};
 
 pub(super) fn report_pipe(index: usize) -> Result<(OwnedFd, OwnedFd)> {
@@ -35,11 +36,10 @@ impl RawCompat for std::os::fd::BorrowedFd<'_> {
     }
 }
 
-/// `tgkill(2)`: send `sig` to thread `tid` of process `tgid`.
-pub(super) fn signal_thread(tgid: Pid, tid: i32, sig: Signal) {
-    // SAFETY: a plain syscall with integer arguments; the kernel checks
-    // that `tid` belongs to `tgid` (ESRCH otherwise, ignored here).
-    unsafe { libc::syscall(libc::SYS_tgkill, tgid.as_raw(), tid, sig as libc::c_int) };
+/// Send `sig` to thread `tid` of process `tgid`; a thread already gone
+/// (ESRCH) is not an error here.
+pub(super) fn signal_thread(tgid: Pid, tid: Tid, sig: Signal) {
+    let _ = crate::sys::signal::tgkill(tgid, tid, sig as i32);
 }
 
 /// Kill a worker process's group and the process, then reap it.

@@ -26,19 +26,19 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use super::SchedPolicy;
-use crate::sys::sched;
+use crate::sys::{sched, Tid};
 
 /// A policy and priority, as `sched::get_scheduler` returns them.
 type Policy = (i32, i32);
 
 /// Threads currently elevated: tid -> (holders, the policy to restore).
-static ELEVATED: Mutex<Option<HashMap<i32, (usize, Policy)>>> = Mutex::new(None);
+static ELEVATED: Mutex<Option<HashMap<Tid, (usize, Policy)>>> = Mutex::new(None);
 
 /// One hold on the calling thread's real-time priority; dropping it
 /// releases the hold (the last one restores the thread's policy).
 #[derive(Debug)]
 pub(crate) struct Elevation {
-    tid: i32,
+    tid: Tid,
 }
 
 /// The controller's priority for workers running `workers`: above theirs.
@@ -54,7 +54,7 @@ fn priority_for(workers: SchedPolicy) -> i32 {
 /// Returns the hold, or a note for the workers' reports saying why the
 /// controller stays at its own policy.
 pub(crate) fn elevate(workers: SchedPolicy) -> Result<Elevation, String> {
-    let tid = sched::gettid();
+    let tid = Tid::current();
     let prio = priority_for(workers);
     let mut map = ELEVATED.lock().unwrap_or_else(|e| e.into_inner());
     let map = map.get_or_insert_with(HashMap::new);
@@ -79,7 +79,7 @@ fn is_rt(policy: i32) -> bool {
     p == libc::SCHED_FIFO || p == libc::SCHED_RR
 }
 
-fn raise_to(tid: i32, prio: i32) -> Result<(), nix::errno::Errno> {
+fn raise_to(tid: Tid, prio: i32) -> Result<(), nix::errno::Errno> {
     match sched::get_scheduler(tid) {
         Ok((p, cur)) if is_rt(p) && cur >= prio => Ok(()),
         _ => sched::set_scheduler(tid, libc::SCHED_FIFO | libc::SCHED_RESET_ON_FORK, prio),
@@ -118,7 +118,7 @@ mod tests {
     #[test]
     fn elevation_is_held_and_restored_on_this_thread() {
         std::thread::spawn(|| {
-            let tid = sched::gettid();
+            let tid = Tid::current();
             let before = sched::get_scheduler(tid).unwrap();
             let Ok(a) = elevate(SchedPolicy::Normal) else {
                 eprintln!("SCHED_FIFO not permitted here: nothing to check");

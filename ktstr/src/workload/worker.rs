@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use super::control::Control;
 use super::report::{LatencySamples, Migration, WorkerReport};
-use crate::sys::{clock, sched};
+use crate::sys::{clock, sched, Tid};
 
 /// The spin primitive: `count` black-boxed increments of `*units`, each
 /// followed by a CPU spin-loop hint (`PAUSE` on x86).
@@ -49,7 +49,7 @@ pub(crate) struct Seat {
 pub struct Worker {
     ctl: Arc<Control>,
     seat: Seat,
-    tid: i32,
+    tid: Tid,
     units: u64,
     iterations: u64,
     start_ns: u64,
@@ -80,7 +80,7 @@ impl Worker {
         Worker::starting_at(
             ctl.clone(),
             seat,
-            crate::sys::sched::gettid(),
+            crate::sys::Tid::current(),
             clock::monotonic_ns(),
         )
     }
@@ -89,7 +89,7 @@ impl Worker {
 impl Worker {
     /// A recorder whose loop began at `now` (`CLOCK_MONOTONIC` ns, just
     /// read by the caller, which reads the CPU clock at the same point).
-    pub(crate) fn starting_at(ctl: Arc<Control>, seat: Seat, tid: i32, now: u64) -> Worker {
+    pub(crate) fn starting_at(ctl: Arc<Control>, seat: Seat, tid: Tid, now: u64) -> Worker {
         let cpu = sched::current_cpu();
         Worker {
             ctl,
@@ -152,6 +152,28 @@ impl Worker {
     pub(crate) fn end_iteration_at(&mut self, now: u64) {
         self.count_iteration();
         self.checkpoint_at(now);
+    }
+
+    /// End one pass of a grouped worker's loop, the shape every wake type
+    /// shares: mark the pass done (`*done = true`: from now on stop ends
+    /// its waits, see `types::group::give_up`), count one unit and end the
+    /// iteration. Returns whether to go on: false once stop is requested.
+    #[inline]
+    pub(crate) fn pass_done(&mut self, done: &mut bool) -> bool {
+        *done = true;
+        self.add_units(1);
+        self.end_iteration();
+        !self.should_stop()
+    }
+
+    /// [`pass_done`](Self::pass_done) with the iteration's checkpoint at
+    /// `now` (see [`checkpoint_at`](Self::checkpoint_at)).
+    #[inline]
+    pub(crate) fn pass_done_at(&mut self, done: &mut bool, now: u64) -> bool {
+        *done = true;
+        self.add_units(1);
+        self.end_iteration_at(now);
+        !self.should_stop()
     }
 
     /// Publish one more iteration, without a checkpoint.
@@ -281,8 +303,8 @@ impl Worker {
         self.seat.num_workers
     }
 
-    /// This worker's thread id.
-    pub fn tid(&self) -> i32 {
+    /// This worker's task (thread) id: its pid in Fork mode.
+    pub fn tid(&self) -> Tid {
         self.tid
     }
 
@@ -305,7 +327,7 @@ impl Worker {
             started_at_ns: self.start_ns,
             ended_at_ns: end,
             index: self.seat.index,
-            tid: self.tid,
+            tid: self.tid.as_raw(),
             work_type: self.seat.work_type,
             group: self.seat.group,
             role: self.seat.role.to_string(),

@@ -213,7 +213,7 @@ fn cgroup_procs_pids_refused_for_thread_workers() {
 /// priority, nice value and memory policy it runs with, then idles (so an
 /// RT policy cannot starve anything).
 fn probe_settings(w: &mut Worker) -> Result<(), String> {
-    let tid = w.tid();
+    let tid = w.tid().as_raw();
     // SAFETY: plain syscalls; `param`, `mode` and `mask` are live locals
     // large enough for what the kernel writes (1024 node bits).
     let (policy, prio, nice, mode, nodes) = unsafe {

@@ -5,6 +5,9 @@
 //! This file only parses arguments and maps outcomes to exit codes; each
 //! subcommand lives in its own module.
 
+// The binary makes OS calls only through safe APIs (std, nix, the library).
+#![deny(unsafe_code)]
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};

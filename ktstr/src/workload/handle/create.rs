@@ -10,6 +10,7 @@ use nix::sys::wait::{waitid, Id, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
 use super::{Tasks, WorkloadHandle, READY_DEADLINE};
+use crate::sys::Tid;
 use crate::workload::control::Control;
 use crate::workload::run::Settings;
 use crate::workload::spawn::process::{raw_fds, spawn_container, spawn_process};
@@ -105,7 +106,7 @@ impl WorkloadHandle {
             ctl,
             work_type: family.name(),
             tasks,
-            tids: vec![0; n],
+            tids: vec![Tid::from_raw(0); n],
             reports: Vec::with_capacity(n),
             stop_hooks,
             started: false,
@@ -142,7 +143,7 @@ impl WorkloadHandle {
                     close.extend(&hook_fds);
                     let pid = spawn_process(&h.ctl, launch, &close)?;
                     pids.push(pid);
-                    h.tids[i] = pid.as_raw();
+                    h.tids[i] = Tid::from_raw(pid.as_raw());
                 }
                 Tasks::Threads(joins) => joins.push(spawn_thread(&h.ctl, launch, || true)?),
                 Tasks::Container(_) => in_container.push(launch),
@@ -203,7 +204,7 @@ impl WorkloadHandle {
             });
         }
         for (i, tid) in h.tids.iter_mut().enumerate() {
-            *tid = h.ctl.slot(i).tid.load(Ordering::Acquire);
+            *tid = Tid::from_raw(h.ctl.slot(i).tid.load(Ordering::Acquire));
         }
         Ok(h)
     }

@@ -35,7 +35,7 @@ pub use create::SpawnProgress;
 pub use snapshot::WorkerSample;
 
 use crate::cpuset::CpuSet;
-use crate::sys::sched;
+use crate::sys::{sched, Tid};
 use crate::{Error, Result};
 
 /// How long `stop_and_collect` waits for reports, for all workers together.
@@ -77,7 +77,7 @@ pub struct WorkloadHandle {
     ctl: Arc<Control>,
     work_type: &'static str,
     tasks: Tasks,
-    tids: Vec<i32>,
+    tids: Vec<Tid>,
     reports: Vec<Option<OwnedFd>>,
     /// Run once at stop, then dropped (see `StopHook`).
     stop_hooks: Vec<Box<dyn StopHook>>,
@@ -139,7 +139,7 @@ impl WorkloadHandle {
     /// The workers' task ids in spawn order: pids of Fork workers, tids of
     /// Thread and pcomm workers (for `cgroup.threads` / v1 `tasks`).
     pub fn worker_pids(&self) -> Vec<libc::pid_t> {
-        self.tids.clone()
+        self.tids.iter().map(|t| t.as_raw()).collect()
     }
 
     /// The pids to write to `cgroup.procs`: every Fork worker, or the one
@@ -290,9 +290,9 @@ impl WorkloadHandle {
             Some(Ok(r)) => r,
             Some(Err(e)) => {
                 eprintln!("ktstr: worker {i} (tid {tid}) sent an unreadable report: {e}");
-                WorkerReport::sentinel(i, tid, self.work_type, why)
+                WorkerReport::sentinel(i, tid.as_raw(), self.work_type, why)
             }
-            None => WorkerReport::sentinel(i, tid, self.work_type, why),
+            None => WorkerReport::sentinel(i, tid.as_raw(), self.work_type, why),
         }
     }
 }

@@ -41,13 +41,13 @@ impl WorkloadHandle {
             .enumerate()
             .map(|(i, &tid)| {
                 let iterations = self.ctl.slot(i).iterations.load(Ordering::Relaxed);
-                let cpu = procfs::stat(tid)
+                let cpu = procfs::stat(tid.as_raw())
                     .filter(|s| s.state != 'Z' && s.state != 'X')
                     .and_then(|s| s.processor);
                 let sched = cpu.and_then(|_| procfs::schedstat(tid));
                 WorkerSample {
                     index: i,
-                    tid,
+                    tid: tid.as_raw(),
                     iterations,
                     cpu,
                     cpu_ns: sched.map(|s| s.0),

@@ -10,78 +10,47 @@
 //! the spawner's code or running its destructors.
 
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+use nix::sys::signal::{SigSet, Signal};
 use nix::unistd::{getppid, setpgid, Pid};
 
 use super::thread::spawn_thread;
 use super::Launch;
-use crate::sys::sched::gettid;
+use crate::sys::{self, Tid};
 use crate::workload::control::Control;
 use crate::workload::run::{run_worker, send_report, set_comm};
 use crate::{Error, Result};
-
-extern "C" fn on_stop_signal(_: libc::c_int) {}
 
 /// Child-side setup common to Fork workers and the pcomm container.
 fn child_setup(parent: Pid, close: &[RawFd]) {
     let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGKILL);
     if getppid() != parent {
-        // SAFETY: `_exit` ends the child without touching shared state.
-        unsafe { libc::_exit(0) };
+        sys::process::exit_now(0);
     }
     let _ = setpgid(Pid::from_raw(0), Pid::from_raw(0));
-    // SAFETY: SIG_IGN and a handler that does nothing are async-signal-safe.
-    unsafe {
-        let _ = sigaction(
-            Signal::SIGPIPE,
-            &SigAction::new(SigHandler::SigIgn, SaFlags::empty(), SigSet::empty()),
-        );
-        let _ = sigaction(
-            Signal::SIGUSR1,
-            &SigAction::new(
-                SigHandler::Handler(on_stop_signal),
-                SaFlags::empty(),
-                SigSet::empty(),
-            ),
-        );
-    }
+    let _ = sys::signal::ignore(Signal::SIGPIPE);
+    let _ = sys::signal::interrupt_only(Signal::SIGUSR1);
     let _ = SigSet::empty().thread_set_mask();
     // The spawner's descriptors, inherited by fork and owned by nobody in
     // this child.
-    crate::sys::fd::close_all(&mut close.to_vec());
+    sys::fd::close_all(&mut close.to_vec());
 }
 
 /// Run `f` in a new child process; the child `_exit`s when `f` returns
 /// (101 if it panicked). Returns the child's pid.
 fn fork_child(op: &str, close: &[RawFd], f: impl FnOnce(Pid)) -> Result<Pid> {
     let parent = nix::unistd::getpid();
-    // SAFETY: the child only runs `child_setup` and `f`, then `_exit`s; it
-    // never returns into the caller. Allocation in the child is safe with
-    // glibc, which resets its allocator locks across fork.
-    match unsafe { nix::unistd::fork() } {
-        Ok(nix::unistd::ForkResult::Child) => {
-            let code = match catch_unwind(AssertUnwindSafe(|| {
-                child_setup(parent, close);
-                f(parent);
-            })) {
-                Ok(()) => 0,
-                Err(_) => 101,
-            };
-            // SAFETY: ends the child without running the spawner's atexit
-            // handlers or destructors.
-            unsafe { libc::_exit(code) }
-        }
-        Ok(nix::unistd::ForkResult::Parent { child }) => {
-            // Also set the group from this side, so a killpg right after
-            // spawn cannot miss it (the classic double setpgid).
-            let _ = setpgid(child, child);
-            Ok(child)
-        }
-        Err(e) => Err(Error::os(op, e)),
-    }
+    let child = sys::process::fork_then(|| {
+        child_setup(parent, close);
+        f(parent);
+        0
+    })
+    .map_err(|e| Error::os(op, e))?;
+    // Also set the group from this side, so a killpg right after spawn
+    // cannot miss it (the classic double setpgid).
+    let _ = setpgid(child, child);
+    Ok(child)
 }
 
 /// Fork one worker process.
@@ -129,7 +98,7 @@ pub(crate) fn spawn_container(
                 // started, so they return at once): the container then
                 // exits, and the spawner sees it end before all are ready.
                 Err(e) => {
-                    eprintln!("ktstr: pcomm container {}: {e}", gettid());
+                    eprintln!("ktstr: pcomm container {}: {e}", Tid::current());
                     ctl2.request_stop();
                     break;
                 }

@@ -1,6 +1,7 @@
 //! Cache-footprint types: `CachePressure` and `CacheYield`.
 
 use super::{solo, timed_yield, Body, Entry, Family, Planned};
+use crate::sys::mman::volatile_bump;
 use crate::workload::{WorkType, Worker};
 
 pub(crate) const CACHE_PRESSURE: Entry = Entry {
@@ -95,14 +96,9 @@ impl Body for CacheBody {
 #[inline(never)]
 pub(crate) fn rmw_steps(buf: &mut [u8], idx: &mut usize, stride: usize, steps: u64) {
     let len = buf.len();
-    let ptr = buf.as_mut_ptr();
     for _ in 0..steps {
-        // SAFETY: `*idx < len` is kept by the modulo below (and starts at 0);
-        // `ptr` points into `buf`, which we borrow mutably.
-        unsafe {
-            let p = ptr.add(*idx);
-            p.write_volatile(p.read_volatile().wrapping_add(1));
-        }
+        // `*idx < len` is kept by the modulo below (and starts at 0).
+        volatile_bump(&mut buf[*idx]);
         *idx = (*idx + stride) % len;
     }
 }

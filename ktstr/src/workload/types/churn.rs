@@ -71,16 +71,9 @@ impl Body for Churn {
     }
 }
 
-fn getpriority(tid: i32) -> i32 {
-    // getpriority can legitimately return -1; clear errno to tell apart.
-    nix::errno::Errno::clear();
-    // SAFETY: plain syscall with integer arguments.
-    unsafe { libc::getpriority(libc::PRIO_PROCESS, tid as libc::id_t) }
-}
-
 fn nice_sweep(w: &mut Worker) -> Result<(), String> {
     let tid = w.tid();
-    let original = getpriority(tid);
+    let original = sched::get_nice(tid).unwrap_or(0);
     // Lowering nice below the current value needs CAP_SYS_NICE; probe once.
     let lowest = if sched::set_nice(tid, -20).is_ok() {
         -20
@@ -114,7 +107,7 @@ fn affinity_churn(w: &mut Worker, spin_iters: u64) -> Result<(), String> {
     let tid = w.tid();
     let allowed = sched::get_affinity(tid).map_err(|e| format!("sched_getaffinity: {e}"))?;
     let cpus: Vec<usize> = allowed.iter().collect();
-    let mut rng = (tid as u64) | 1;
+    let mut rng = (tid.as_raw() as u64) | 1;
     let mut failures = 0u64;
     loop {
         w.spin(spin_iters);
@@ -144,8 +137,7 @@ fn affinity_churn(w: &mut Worker, spin_iters: u64) -> Result<(), String> {
 
 fn policy_churn(w: &mut Worker, spin_iters: u64) -> Result<(), String> {
     let tid = w.tid();
-    // SAFETY: plain syscall with an integer argument.
-    let original = unsafe { libc::sched_getscheduler(tid) };
+    let original = sched::get_scheduler(tid).map_or(-1, |(policy, _)| policy);
     let mut policies = vec![
         (libc::SCHED_OTHER, 0),
         (libc::SCHED_BATCH, 0),

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use super::group::{burn, FutexLock, SharedPage};
+use super::plan::plan_groups;
 use super::{Body, Entry, Family, Planned};
 use crate::workload::{WorkType, Worker};
 
@@ -49,22 +50,19 @@ impl Family for MutexContention {
     }
 
     fn plan(&self, n: usize) -> Result<Vec<Planned>, String> {
-        let mut out = Vec::with_capacity(n);
-        for group in 0..n / self.contenders {
-            let page = SharedPage::<FutexLock>::new(self.name(), group)?;
-            for _ in 0..self.contenders {
-                out.push(Planned {
-                    body: Box::new(Contender {
-                        page: page.clone(),
-                        params: *self,
-                        sink: 0,
-                    }),
-                    group,
-                    role: "contender",
-                });
-            }
-        }
-        Ok(out)
+        plan_groups(
+            self.name(),
+            n,
+            self.contenders,
+            |page: &Arc<SharedPage<FutexLock>>, _| {
+                let body = Contender {
+                    page: page.clone(),
+                    params: *self,
+                    sink: 0,
+                };
+                (body, "contender")
+            },
+        )
     }
 }
 
@@ -87,10 +85,7 @@ impl Body for Contender {
             }
             burn(w, self.params.hold_iters, &mut self.sink);
             lock.release();
-            done = true;
-            w.add_units(1);
-            w.end_iteration();
-            if w.should_stop() {
+            if !w.pass_done(&mut done) {
                 return Ok(());
             }
         }

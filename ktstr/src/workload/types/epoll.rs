@@ -13,14 +13,17 @@
 //! group's page) before writing again: with one write outstanding per
 //! eventfd, the counter the consumer reads is exactly that timestamp.
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::sync::Arc;
 
 use nix::errno::Errno;
+use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags};
+use nix::sys::eventfd::{EfdFlags, EventFd};
 
 use super::group::{
-    burn, give_up, make_fd_room, Doorbell, Line, PageState, SharedPage, WAIT_SLICE,
+    burn, give_up, make_fd_room, page_state, Doorbell, Line, SharedPage, WAIT_SLICE,
 };
+use super::plan::plan_groups_with;
 use super::{Body, Entry, Family, Planned};
 use crate::sys::clock;
 use crate::workload::{WorkType, Worker};
@@ -35,29 +38,21 @@ pub(crate) const EPOLL_STORM: Entry = Entry {
 /// Largest `producers`: one acknowledgement line each in the group's page.
 const MAX_PRODUCERS: usize = 64;
 
-/// One group's page: producer `k` waits on `acks[k]`.
-#[repr(C)]
-struct Acks {
-    acks: [Line<Doorbell>; MAX_PRODUCERS],
-}
-
-// SAFETY: repr(C), Doorbells (atomics only) on 64-byte lines, exactly one
+// repr(C), Doorbells (atomics only) on 64-byte lines, exactly one
 // page; zero is "nothing acknowledged".
-unsafe impl PageState for Acks {}
+page_state! {
+    /// One group's page: producer `k` waits on `acks[k]`.
+    #[repr(C)]
+    struct Acks {
+        acks: [Line<Doorbell>; MAX_PRODUCERS],
+    }
+}
 
 /// `EpollStorm { producers, spin_iters }`.
 #[derive(Clone, Copy)]
 pub(crate) struct EpollStorm {
     pub producers: usize,
     pub spin_iters: u64,
-}
-
-/// Wrap a descriptor a libc call returned (or its error).
-fn owned(r: libc::c_int, what: &str) -> Result<OwnedFd, String> {
-    let fd = Errno::result(r).map_err(|e| format!("EpollStorm: {what}: {e}"))?;
-    // SAFETY: `fd` was just returned by the kernel and is owned by nobody
-    // else.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 impl Family for EpollStorm {
@@ -80,74 +75,79 @@ impl Family for EpollStorm {
     }
 
     fn plan(&self, n: usize) -> Result<Vec<Planned>, String> {
-        let size = self.producers + 1;
         // Per group: K eventfds, K duplicates, one epoll fd.
         make_fd_room(self.name(), n, 2 * n)?;
-        let mut out = Vec::with_capacity(n);
-        for group in 0..n / size {
-            let page = SharedPage::<Acks>::new(self.name(), group)?;
-            // SAFETY: plain syscalls with flag arguments.
-            let epoll = owned(
-                unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) },
-                "epoll_create1",
-            )?;
-            let mut writers = Vec::with_capacity(self.producers);
-            let mut readers = Vec::with_capacity(self.producers);
-            for k in 0..self.producers {
-                let flags = libc::EFD_CLOEXEC | libc::EFD_NONBLOCK;
-                // SAFETY: as above.
-                let efd = owned(unsafe { libc::eventfd(0, flags) }, "eventfd")?;
-                let dup = efd
-                    .try_clone()
-                    .map_err(|e| format!("EpollStorm: dup of an eventfd: {e}"))?;
-                let mut ev = libc::epoll_event {
-                    events: libc::EPOLLIN as u32,
-                    u64: k as u64,
-                };
-                // SAFETY: both descriptors are open; `ev` is valid for the call.
-                let r = unsafe {
-                    libc::epoll_ctl(
-                        epoll.as_raw_fd(),
-                        libc::EPOLL_CTL_ADD,
-                        dup.as_raw_fd(),
-                        &mut ev,
-                    )
-                };
-                Errno::result(r).map_err(|e| format!("EpollStorm: epoll_ctl(ADD): {e}"))?;
-                writers.push(efd);
-                readers.push(dup);
-            }
-            out.push(Planned {
-                body: Box::new(Consumer {
-                    page: page.clone(),
-                    epoll,
-                    readers,
-                }),
-                group,
-                role: "consumer",
-            });
-            for (k, efd) in writers.into_iter().enumerate() {
-                out.push(Planned {
-                    body: Box::new(Producer {
+        plan_groups_with(
+            self.name(),
+            n,
+            self.producers + 1,
+            |_, _: &SharedPage<Acks>| self.descriptors(),
+            |page, fds, m| {
+                if m.k == 0 {
+                    let consumer = Consumer {
                         page: page.clone(),
-                        k,
-                        efd,
-                        spin_iters: self.spin_iters,
-                        sink: 0,
-                    }),
-                    group,
-                    role: "producer",
-                });
-            }
+                        epoll: fds.epoll.take().expect("one consumer per group"),
+                        readers: std::mem::take(&mut fds.readers),
+                    };
+                    return (Box::new(consumer), "consumer");
+                }
+                let producer = Producer {
+                    page: page.clone(),
+                    k: m.k - 1,
+                    efd: fds.writers.next().expect("one eventfd per producer"),
+                    spin_iters: self.spin_iters,
+                    sink: 0,
+                };
+                (Box::new(producer), "producer")
+            },
+        )
+    }
+}
+
+/// One group's descriptors, handed out by `plan` to their owners: the
+/// epoll fd and the duplicates to the consumer, an eventfd to each
+/// producer.
+struct GroupFds {
+    epoll: Option<Epoll>,
+    readers: Vec<OwnedFd>,
+    writers: std::vec::IntoIter<OwnedFd>,
+}
+
+impl EpollStorm {
+    /// A group's eventfds (non-blocking, close-on-exec), their duplicates
+    /// and the epoll instance with every duplicate registered under its
+    /// producer's number.
+    fn descriptors(&self) -> Result<GroupFds, String> {
+        let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)
+            .map_err(|e| format!("EpollStorm: epoll_create1: {e}"))?;
+        let mut writers = Vec::with_capacity(self.producers);
+        let mut readers = Vec::with_capacity(self.producers);
+        for k in 0..self.producers {
+            let flags = EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK;
+            let efd = EventFd::from_value_and_flags(0, flags)
+                .map_err(|e| format!("EpollStorm: eventfd: {e}"))?;
+            let dup = efd
+                .as_fd()
+                .try_clone_to_owned()
+                .map_err(|e| format!("EpollStorm: dup of an eventfd: {e}"))?;
+            epoll
+                .add(&dup, EpollEvent::new(EpollFlags::EPOLLIN, k as u64))
+                .map_err(|e| format!("EpollStorm: epoll_ctl(ADD): {e}"))?;
+            writers.push(OwnedFd::from(efd));
+            readers.push(dup);
         }
-        Ok(out)
+        Ok(GroupFds {
+            epoll: Some(epoll),
+            readers,
+            writers: writers.into_iter(),
+        })
     }
 }
 
 /// The consumer: the epoll fd and its own duplicate of every eventfd.
 struct Consumer {
     page: Arc<SharedPage<Acks>>,
-    epoll: OwnedFd,
+    epoll: Epoll,
     readers: Vec<OwnedFd>,
 }
 
@@ -156,25 +156,16 @@ impl Body for Consumer {
         let page = self.page.clone();
         let s = page.get();
         let k = self.readers.len();
-        let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; k];
+        let mut events = vec![EpollEvent::empty(); k];
         // Producers acknowledged at least once: the consumer's first pass
         // lasts until each has had its first round trip.
         let mut acked = vec![false; k];
         let mut all = false;
         let mut done = false;
         loop {
-            let slice = WAIT_SLICE.as_millis() as libc::c_int;
-            // SAFETY: `events` has room for `k` entries; the fd is open.
-            let r = unsafe {
-                libc::epoll_wait(
-                    self.epoll.as_raw_fd(),
-                    events.as_mut_ptr(),
-                    k as libc::c_int,
-                    slice,
-                )
-            };
-            let ready = match Errno::result(r) {
-                Ok(r) => r as usize,
+            let slice = WAIT_SLICE.as_millis() as u16;
+            let ready = match self.epoll.wait(&mut events, slice) {
+                Ok(r) => r,
                 Err(Errno::EINTR) => 0,
                 Err(e) => return Err(format!("EpollStorm consumer: epoll_wait: {e}")),
             };
@@ -186,7 +177,7 @@ impl Body for Consumer {
             }
             w.resumed();
             for ev in &events[..ready] {
-                let p = { ev.u64 } as usize;
+                let p = ev.data() as usize;
                 let mut buf = [0u8; 8];
                 match nix::unistd::read(self.readers[p].as_raw_fd(), &mut buf) {
                     Ok(8) => {}
@@ -210,7 +201,7 @@ impl Body for Consumer {
     }
 
     fn owned_fds(&self) -> Vec<RawFd> {
-        let mut fds = vec![self.epoll.as_raw_fd()];
+        let mut fds = vec![self.epoll.0.as_raw_fd()];
         fds.extend(self.readers.iter().map(|f| f.as_raw_fd()));
         fds
     }
@@ -243,14 +234,7 @@ impl Body for Producer {
                     Err(e) => return Err(format!("EpollStorm producer: eventfd write: {e}")),
                 }
             }
-            let Some((_, acked)) = ack.wait(w, done, |v| v != seen) else {
-                return Ok(());
-            };
-            w.woken_since(acked);
-            done = true;
-            w.add_units(1);
-            w.end_iteration();
-            if w.should_stop() {
+            if ack.wait_woken(w, done, |v| v != seen).is_none() || !w.pass_done(&mut done) {
                 return Ok(());
             }
         }

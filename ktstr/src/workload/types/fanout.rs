@@ -3,14 +3,16 @@
 //! A group is one messenger and `fan_out` receivers sharing one page, and
 //! works in rounds:
 //!
-//! 1. The messenger stamps the time, bumps the generation word with a
-//!    `Release` increment and `FUTEX_WAKE`s all `fan_out` receivers at once.
-//! 2. Each receiver, asleep on the generation word, wakes, loads it with
-//!    `Acquire` and then reads the stamp (its latency sample), does its work,
-//!    and acknowledges: it raises the "last ack" stamp (`fetch_max`) and
-//!    increments the ack counter with `Release`. The receiver whose ack
-//!    completes the round wakes the messenger.
-//! 3. The messenger, asleep on the ack counter, sees it reach
+//! 1. The messenger rings the broadcast [`Doorbell`] (stamps the time and
+//!    bumps the generation with a `Release` increment) and `FUTEX_WAKE`s
+//!    all `fan_out` receivers at once.
+//! 2. Each receiver, asleep on the broadcast bell, wakes, loads the
+//!    generation with `Acquire` and then reads the stamp (its latency
+//!    sample), does its work, and acknowledges: it rings the ack bell
+//!    (raising the "last ack" stamp with `fetch_max` and incrementing the
+//!    ack count with `Release`). The receiver whose ack completes the round
+//!    wakes the messenger.
+//! 3. The messenger, asleep on the ack bell, sees its count reach
 //!    `generation × fan_out` (`Acquire`), samples its latency from the last
 //!    ack stamp, and starts the next round.
 //!
@@ -21,13 +23,12 @@
 //! comparisons are exact equalities on wrapped values, which stay in step.
 
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::group::{burn, nap, wait_until, PageState, SharedPage};
+use super::group::{burn, nap, page_state, Doorbell, Line, SharedPage};
+use super::plan::plan_groups;
 use super::{Body, Entry, Family, Planned};
-use crate::sys::{clock, futex};
 use crate::workload::{WorkType, Worker};
 
 pub(crate) const FUTEX_FAN_OUT: Entry = Entry {
@@ -78,34 +79,18 @@ impl FanOut {
     }
 }
 
-/// The broadcast line: written by the messenger, read by every receiver.
-#[repr(C, align(64))]
-struct Broadcast {
-    /// Round number; the receivers' futex word.
-    generation: AtomicU32,
-    /// When the messenger started the current round (`CLOCK_MONOTONIC` ns).
-    sent_ns: AtomicU64,
+page_state! {
+    /// One group's page; zero is "round 0, nothing acknowledged".
+    #[repr(C)]
+    struct Round {
+        /// The round number and when the messenger started it: written by
+        /// the messenger, waited on by every receiver.
+        bcast: Line<Doorbell>,
+        /// Acks ever made (wrapping) and the latest ack's time: rung by
+        /// every receiver, waited on by the messenger.
+        acks: Line<Doorbell>,
+    }
 }
-
-/// The acknowledgement line: written by every receiver.
-#[repr(C, align(64))]
-struct Acks {
-    /// Acks ever made (wrapping); the messenger's futex word.
-    count: AtomicU32,
-    /// Latest ack time (`CLOCK_MONOTONIC` ns).
-    last_ns: AtomicU64,
-}
-
-/// One group's page.
-#[repr(C)]
-struct Round {
-    bcast: Broadcast,
-    acks: Acks,
-}
-
-// SAFETY: repr(C), atomics only (plus padding), 128 bytes; zero is "round
-// 0, nothing acknowledged".
-unsafe impl PageState for Round {}
 
 impl Family for FanOut {
     fn name(&self) -> &'static str {
@@ -156,31 +141,27 @@ impl Family for FanOut {
     }
 
     fn plan(&self, n: usize) -> Result<Vec<Planned>, String> {
-        let size = self.fan_out + 1;
         let receiver = if self.is_compute() {
             "worker"
         } else {
             "receiver"
         };
-        let mut out = Vec::with_capacity(n);
-        for group in 0..n / size {
-            let page = SharedPage::<Round>::new(self.name(), group)?;
-            for k in 0..size {
-                let messenger = k == 0;
-                out.push(Planned {
-                    body: Box::new(FanOutBody {
-                        page: page.clone(),
-                        params: *self,
-                        messenger,
-                        matrix: Vec::new(),
-                        sink: 0,
-                    }),
-                    group,
-                    role: if messenger { "messenger" } else { receiver },
-                });
-            }
-        }
-        Ok(out)
+        plan_groups(
+            self.name(),
+            n,
+            self.fan_out + 1,
+            |page: &Arc<SharedPage<Round>>, m| {
+                let messenger = m.k == 0;
+                let body = FanOutBody {
+                    page: page.clone(),
+                    params: *self,
+                    messenger,
+                    matrix: Vec::new(),
+                    sink: 0,
+                };
+                (body, if messenger { "messenger" } else { receiver })
+            },
+        )
     }
 }
 
@@ -214,28 +195,14 @@ impl FanOutBody {
         };
         let mut done = false;
         loop {
-            s.bcast
-                .sent_ns
-                .store(clock::monotonic_ns(), Ordering::Relaxed);
-            let generation = s
-                .bcast
-                .generation
-                .fetch_add(1, Ordering::Release)
-                .wrapping_add(1);
-            futex::wake(&s.bcast.generation, fan_out);
+            let generation = s.bcast.0.ring();
+            s.bcast.0.wake(fan_out);
             // FutexFanOut's messenger keeps its CPU busy while the wakees
             // start: a wakee placed on the waker's CPU waits behind it.
             burn(w, after_wake, &mut self.sink);
             let target = generation.wrapping_mul(fan_out);
-            if wait_until(w, &s.acks.count, done, |v| v == target).is_none() {
-                return Ok(());
-            }
-            let last = s.acks.last_ns.load(Ordering::Relaxed);
-            w.woken_since(last);
-            done = true;
-            w.add_units(1);
-            w.end_iteration();
-            if w.should_stop() {
+            let acked = s.acks.0.wait_woken(w, done, |v| v == target);
+            if acked.is_none() || !w.pass_done(&mut done) {
                 return Ok(());
             }
         }
@@ -257,11 +224,9 @@ impl FanOutBody {
         let mut seen = 0u32;
         let mut done = false;
         loop {
-            let Some(generation) = wait_until(w, &s.bcast.generation, done, |v| v != seen) else {
+            let Some(generation) = s.bcast.0.wait_woken(w, done, |v| v != seen) else {
                 return Ok(());
             };
-            let sent = s.bcast.sent_ns.load(Ordering::Relaxed);
-            w.woken_since(sent);
             seen = generation;
             match self.params.work {
                 Work::Spin(n) => {
@@ -287,12 +252,8 @@ impl FanOutBody {
                     }
                 }
             }
-            s.acks
-                .last_ns
-                .fetch_max(clock::monotonic_ns(), Ordering::Relaxed);
-            let acked = s.acks.count.fetch_add(1, Ordering::Release).wrapping_add(1);
-            if acked == generation.wrapping_mul(fan_out) {
-                futex::wake(&s.acks.count, 1);
+            if s.acks.0.ring() == generation.wrapping_mul(fan_out) {
+                s.acks.0.wake(1);
             }
             done = true;
             w.end_iteration();

@@ -1,10 +1,9 @@
 //! `ForkExit`: task creation and exit.
 
 use nix::sys::wait::waitpid;
-use nix::unistd::Pid;
 
 use super::{solo, Body, Entry, Family, Planned};
-use crate::sys::clock;
+use crate::sys::{clock, process};
 use crate::workload::{WorkType, Worker};
 
 pub(crate) const FORK_EXIT: Entry = Entry {
@@ -33,26 +32,17 @@ impl Body for ForkExit {
         let mut failures = 0u32;
         loop {
             let t = clock::monotonic_ns();
-            // SAFETY: the child only calls the async-signal-safe `_exit`, so
-            // forking from a multi-threaded process is sound.
-            match unsafe { libc::fork() } {
-                0 => unsafe {
-                    // SAFETY: `_exit` is async-signal-safe and ends the child
-                    // without running the parent's destructors or atexit hooks.
-                    libc::_exit(0)
-                },
-                -1 => {
+            // The child only exits.
+            match process::fork_then(|| 0) {
+                Err(e) => {
                     failures += 1;
                     if failures == 1 {
-                        w.note(format!(
-                            "fork failed: {} (counted, not fatal)",
-                            std::io::Error::last_os_error()
-                        ));
+                        w.note(format!("fork failed: {e} (counted, not fatal)"));
                     }
                     w.sleep(std::time::Duration::from_millis(1));
                 }
-                pid => {
-                    let _ = waitpid(Pid::from_raw(pid), None);
+                Ok(pid) => {
+                    let _ = waitpid(pid, None);
                     w.record_wake_latency(clock::monotonic_ns().saturating_sub(t));
                     w.add_units(1);
                 }

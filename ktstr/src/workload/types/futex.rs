@@ -26,7 +26,8 @@
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use super::group::{burn, give_up, PageState, SharedPage, WAIT_SLICE};
+use super::group::{burn, give_up, page_state, SharedPage, WAIT_SLICE};
+use super::plan::plan_groups;
 use super::{Body, Entry, Family, Planned, StopHook};
 use crate::sys::{clock, futex};
 use crate::workload::{WorkType, Worker};
@@ -44,20 +45,20 @@ const WHOSE: u32 = 1;
 /// Set in the turn word by the stop hook (see the module doc).
 const STOPPED: u32 = 2;
 
-/// One pair's shared state.
-#[repr(C)]
-struct Turn {
-    /// Whose turn it is ([`WHOSE`]: 0 ping, 1 pong), plus [`STOPPED`]
-    /// once stop was requested (until the next hand-over). The futex word.
-    turn: AtomicU32,
-    _pad: AtomicU32,
-    /// When the turn was last handed over (`CLOCK_MONOTONIC` ns).
-    passed_ns: AtomicU64,
-}
-
-// SAFETY: repr(C), atomics only, 16 bytes; zero is "ping's turn, never
+// repr(C), atomics only, 16 bytes; zero is "ping's turn, never
 // passed".
-unsafe impl PageState for Turn {}
+page_state! {
+    /// One pair's shared state.
+    #[repr(C)]
+    struct Turn {
+        /// Whose turn it is ([`WHOSE`]: 0 ping, 1 pong), plus [`STOPPED`]
+        /// once stop was requested (until the next hand-over). The futex word.
+        turn: AtomicU32,
+        _pad: AtomicU32,
+        /// When the turn was last handed over (`CLOCK_MONOTONIC` ns).
+        passed_ns: AtomicU64,
+    }
+}
 
 /// `FutexPingPong { spin_iters }`.
 #[derive(Clone, Copy)]
@@ -75,25 +76,18 @@ impl Family for FutexPingPong {
     }
 
     fn plan(&self, n: usize) -> Result<Vec<Planned>, String> {
-        let mut out = Vec::with_capacity(n);
-        for pair in 0..n / 2 {
-            let page = SharedPage::<Turn>::new(self.name(), pair)?;
-            for (me, role) in [(0, "ping"), (1, "pong")] {
-                out.push(Planned {
-                    body: Box::new(PingPongBody {
-                        page: page.clone(),
-                        me,
-                        spin_iters: self.spin_iters,
-                        sink: 0,
-                        // One hook per pair: ping carries it to the spawner.
-                        stop_hook: (me == 0).then(|| page.clone()),
-                    }),
-                    group: pair,
-                    role,
-                });
-            }
-        }
-        Ok(out)
+        plan_groups(self.name(), n, 2, |page: &Arc<SharedPage<Turn>>, m| {
+            let me = m.k as u32;
+            let body = PingPongBody {
+                page: page.clone(),
+                me,
+                spin_iters: self.spin_iters,
+                sink: 0,
+                // One hook per pair: ping carries it to the spawner.
+                stop_hook: (me == 0).then(|| page.clone()),
+            };
+            (body, ["ping", "pong"][m.k])
+        })
     }
 }
 
@@ -168,13 +162,10 @@ impl Body for PingPongBody {
             s.passed_ns.store(passed, Ordering::Relaxed);
             s.turn.store(1 - me, Ordering::Release);
             futex::wake(&s.turn, 1);
-            done = true;
-            w.add_units(1);
             // The hand-over stamp is the checkpoint of the run from the
             // wakeup to the hand-over (the wait that follows is voluntary):
             // no clock read beyond the two a turn needs anyway.
-            w.end_iteration_at(passed);
-            if w.should_stop() {
+            if !w.pass_done_at(&mut done, passed) {
                 return Ok(());
             }
         }

@@ -1,8 +1,9 @@
 //! What the grouped types share: the per-group shared page, bounded waits,
 //! the stop rule for a worker that depends on a partner, and the
-//! primitives several families build on: the futex mutex ([`FutexLock`]),
-//! a stamped futex counter ([`Doorbell`]), and the priority and pinning
-//! helpers of the real-time roles ([`fifo_or_nice`], [`group_cpu`]).
+//! primitives several families build on: the futex mutex ([`FutexLock`])
+//! and a stamped futex counter ([`Doorbell`]). The priority and pinning
+//! helpers of the real-time roles are in [`super::priority`]; the planner
+//! of the groups in [`super::plan`].
 //!
 //! # The stop rule
 //!
@@ -38,9 +39,9 @@ use std::time::Duration;
 
 use nix::sys::resource::{getrlimit, setrlimit, Resource};
 
-use crate::cpuset::CpuSet;
-use crate::sys::shm::SharedMapping;
-use crate::sys::{clock, futex, sched};
+use crate::sys::mman::Mapping;
+pub(crate) use crate::sys::shm::{page_state, Line, PageState};
+use crate::sys::{clock, futex};
 use crate::workload::{spin_burst, Worker};
 
 /// Longest single blocking wait of a grouped worker that stop cannot wake
@@ -133,17 +134,6 @@ pub(crate) fn nap(w: &Worker, d: Duration) {
     }
 }
 
-/// A `#[repr(C)]` struct made only of atomics (and padding), for which
-/// all-zero bytes are a valid value: it can live in a zero-filled shared
-/// page and be used from several processes at once.
-///
-/// # Safety
-///
-/// Implement only for `#[repr(C)]` types whose every field is an atomic
-/// integer (or an array of them), at most one page (4096 bytes) in size
-/// and at most page-aligned.
-pub(crate) unsafe trait PageState: Sync + Send + 'static {}
-
 /// One group's state in its own zero-filled `MAP_SHARED` page.
 ///
 /// Planned before any worker exists and held by each body of the group
@@ -153,7 +143,7 @@ pub(crate) unsafe trait PageState: Sync + Send + 'static {}
 /// in it are used with the non-private futex operations, which work across
 /// processes.
 pub(crate) struct SharedPage<T: PageState> {
-    map: SharedMapping,
+    map: Mapping,
     _state: PhantomData<T>,
 }
 
@@ -164,7 +154,7 @@ impl<T: PageState> SharedPage<T> {
     /// Map a zero-filled page for one group of `what`.
     pub(crate) fn new(what: &str, group: usize) -> Result<Arc<Self>, String> {
         const { assert!(std::mem::size_of::<T>() <= PAGE && std::mem::align_of::<T>() <= PAGE) };
-        let map = SharedMapping::new(PAGE).map_err(|e| {
+        let map = Mapping::shared(PAGE).map_err(|e| {
             format!("{what}: cannot map the shared page of group {group}: {e} (too many groups for vm.max_map_count or the memory limit?)")
         })?;
         Ok(Arc::new(SharedPage {
@@ -175,12 +165,7 @@ impl<T: PageState> SharedPage<T> {
 
     /// The state.
     pub(crate) fn get(&self) -> &T {
-        // SAFETY: the mapping is PAGE bytes, page aligned and zero-filled;
-        // `T: PageState` promises that fits, that zero is a valid `T` and
-        // that it is only made of atomics (so shared access from several
-        // threads and processes is sound). The reference borrows `self`,
-        // which keeps the mapping alive.
-        unsafe { &*(self.map.as_ptr() as *const T) }
+        self.map.get(0)
     }
 }
 
@@ -223,22 +208,19 @@ pub(crate) fn make_fd_room(name: &str, n: usize, extra: usize) -> Result<(), Str
     Ok(())
 }
 
-/// `T` on a 64-byte cache line of its own, for page layouts where
-/// different workers write different parts.
-#[repr(C, align(64))]
-pub(crate) struct Line<T>(pub T);
-
-/// A futex word counting events, with the time of the latest one: one side
-/// [`ring`](Doorbell::ring)s (and [`wake`](Doorbell::wake)s), the other
-/// [`wait`](Doorbell::wait)s until the count moves and reads the stamp
-/// to measure its wake latency from the ringer's clock. Counts wrap.
-#[repr(C)]
-pub(crate) struct Doorbell {
-    /// Events so far (wrapping). The futex word.
-    rings: AtomicU32,
-    _pad: AtomicU32,
-    /// Time of the latest event (`CLOCK_MONOTONIC` ns).
-    rung_ns: AtomicU64,
+page_state! {
+    /// A futex word counting events, with the time of the latest one: one side
+    /// [`ring`](Doorbell::ring)s (and [`wake`](Doorbell::wake)s), the other
+    /// [`wait`](Doorbell::wait)s until the count moves and reads the stamp
+    /// to measure its wake latency from the ringer's clock. Counts wrap.
+    #[repr(C)]
+    pub(crate) struct Doorbell {
+        /// Events so far (wrapping). The futex word.
+        rings: AtomicU32,
+        _pad: AtomicU32,
+        /// Time of the latest event (`CLOCK_MONOTONIC` ns).
+        rung_ns: AtomicU64,
+    }
 }
 
 impl Doorbell {
@@ -279,27 +261,41 @@ impl Doorbell {
         let n = wait_until(w, &self.rings, done, ready)?;
         Some((n, self.rung_ns.load(Ordering::Relaxed)))
     }
+
+    /// [`wait`](Self::wait), then record the wake latency from the
+    /// ringer's stamp ([`Worker::woken_since`]): the wait of a wake type.
+    /// Returns the count, or None when the worker should stop.
+    pub(crate) fn wait_woken(
+        &self,
+        w: &mut Worker,
+        done: bool,
+        ready: impl Fn(u32) -> bool,
+    ) -> Option<u32> {
+        let (n, stamp) = self.wait(w, done, ready)?;
+        w.woken_since(stamp);
+        Some(n)
+    }
 }
 
-/// A futex mutex: the classic three-state lock (Drepper, "Futexes Are
-/// Tricky", mutex 3): 0 free, 1 held, 2 held with (possible) waiters.
-/// Acquire is a `compare_exchange(0 → 1)` fast path, else `swap(2)` and
-/// `FUTEX_WAIT` until a swap returns 0; release stamps the time, then
-/// `fetch_sub(1)`, and only when waiters may exist (the word was 2) stores
-/// 0 and `FUTEX_WAKE`s one of them. Waits end at stop ([`futex_wait`]), and
-/// a worker asked to stop leaves its acquire loop *without* the lock: no
-/// worker ever releases a lock it does not hold.
-#[repr(C)]
-pub(crate) struct FutexLock {
-    /// 0 free, 1 held, 2 held with waiters. The futex word.
-    word: AtomicU32,
-    _pad: AtomicU32,
-    /// When the lock was last released (`CLOCK_MONOTONIC` ns).
-    released_ns: AtomicU64,
+page_state! {
+    /// A futex mutex: the classic three-state lock (Drepper, "Futexes Are
+    /// Tricky", mutex 3): 0 free, 1 held, 2 held with (possible) waiters.
+    /// Acquire is a `compare_exchange(0 → 1)` fast path, else `swap(2)` and
+    /// `FUTEX_WAIT` until a swap returns 0; release stamps the time, then
+    /// `fetch_sub(1)`, and only when waiters may exist (the word was 2) stores
+    /// 0 and `FUTEX_WAKE`s one of them. Waits end at stop ([`futex_wait`]), and
+    /// a worker asked to stop leaves its acquire loop *without* the lock: no
+    /// worker ever releases a lock it does not hold.
+    /// Zero is "free, never released".
+    #[repr(C)]
+    pub(crate) struct FutexLock {
+        /// 0 free, 1 held, 2 held with waiters. The futex word.
+        word: AtomicU32,
+        _pad: AtomicU32,
+        /// When the lock was last released (`CLOCK_MONOTONIC` ns).
+        released_ns: AtomicU64,
+    }
 }
-
-// SAFETY: repr(C), atomics only, 16 bytes; zero is "free, never released".
-unsafe impl PageState for FutexLock {}
 
 /// How an acquire ended.
 pub(crate) enum Acquired {
@@ -367,96 +363,6 @@ impl FutexLock {
     }
 }
 
-/// Longest burst of a real-time spinner, in µs: it must leave its CPU
-/// regularly.
-pub(crate) const MAX_RT_BURST_US: u64 = 100_000;
-/// Longest sleep of a timed role, in µs (10 s).
-pub(crate) const MAX_SLEEP_US: u64 = 10_000_000;
-
-/// Check that `value` (µs) of `name`'s `field` is within `1..=max`.
-pub(crate) fn check_us(name: &str, field: &str, value: u64, max: u64) -> Result<(), String> {
-    if value == 0 || value > max {
-        return Err(format!(
-            "{name} {field} is {value}: it must be within 1..={max} µs"
-        ));
-    }
-    Ok(())
-}
-
-/// Make the calling worker `SCHED_FIFO` at `prio`. When that is refused
-/// (no `CAP_SYS_NICE`, no `RLIMIT_RTPRIO`, a cgroup without RT runtime),
-/// fall back to the strongest setting allowed: the lowest nice value from
-/// `nice` up to 0 that `setpriority` accepts. The fallback is noted in the
-/// report, naming `who` (type and role). Returns whether FIFO was granted.
-pub(crate) fn fifo_or_nice(w: &mut Worker, who: &str, prio: i32, nice: i32) -> bool {
-    let tid = w.tid();
-    let Err(e) = sched::set_scheduler(tid, libc::SCHED_FIFO, prio) else {
-        return true;
-    };
-    let got = (nice..=0).find(|&n| sched::set_nice(tid, n).is_ok());
-    let now = match got {
-        Some(n) => format!("at nice {n}"),
-        None => "at its current nice value (even nice 0 was refused)".to_string(),
-    };
-    w.note(format!(
-        "{who}: SCHED_FIFO priority {prio} refused ({e}); running SCHED_OTHER {now} instead, \
-         the strongest setting allowed"
-    ));
-    false
-}
-
-/// Set the calling worker's nice value (a low-priority role); a refusal
-/// is noted.
-pub(crate) fn set_own_nice(w: &mut Worker, who: &str, nice: i32) {
-    if let Err(e) = sched::set_nice(w.tid(), nice) {
-        w.note(format!(
-            "{who}: nice {nice} refused ({e}); running at its current nice value"
-        ));
-    }
-}
-
-/// The CPU that the members of group `group` of a real-time type share:
-/// from the calling worker's allowed CPUs, round-robin by group over all
-/// of them but the highest when there are more than one (that one is left
-/// to the harness and the rest of the system, so RT roles never occupy
-/// every CPU). Members with the same allowed CPUs agree on it.
-pub(crate) fn group_cpu(w: &Worker, group: usize) -> Option<usize> {
-    let allowed = sched::get_affinity(w.tid()).ok()?;
-    let cpus: Vec<usize> = allowed.iter().collect();
-    let usable = match cpus.len() {
-        0 => return None,
-        1 => &cpus[..],
-        n => &cpus[..n - 1],
-    };
-    Some(usable[group % usable.len()])
-}
-
-/// Pin the calling worker to `cpus`; a refusal is noted (the worker then
-/// runs where it was allowed to). Returns whether it is pinned.
-pub(crate) fn pin_self(w: &mut Worker, who: &str, cpus: &CpuSet) -> bool {
-    match sched::set_affinity(w.tid(), cpus) {
-        Ok(()) => true,
-        Err(e) => {
-            w.note(format!(
-                "{who}: cannot pin to CPU(s) {cpus} ({e}); running unpinned"
-            ));
-            false
-        }
-    }
-}
-
-/// Pin the calling worker to its group's CPU ([`group_cpu`]); notes when
-/// it cannot. Returns the CPU when pinned.
-pub(crate) fn pin_to_group_cpu(w: &mut Worker, who: &str, group: usize) -> Option<usize> {
-    let Some(cpu) = group_cpu(w, group) else {
-        w.note(format!(
-            "{who}: cannot read its allowed CPUs; running unpinned"
-        ));
-        return None;
-    };
-    pin_self(w, who, &[cpu].into()).then_some(cpu)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -464,13 +370,13 @@ mod tests {
     use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
     use std::time::Instant;
 
-    #[repr(C)]
-    struct Two {
-        a: AtomicU32,
-        b: AtomicU64,
+    page_state! {
+        #[repr(C)]
+        struct Two {
+            a: AtomicU32,
+            b: AtomicU64,
+        }
     }
-    // SAFETY: repr(C), atomics only, 16 bytes.
-    unsafe impl PageState for Two {}
 
     #[test]
     fn shared_page_is_zeroed_and_shared_between_clones() {
@@ -546,29 +452,25 @@ mod tests {
 
     #[test]
     fn doorbell_carries_count_and_stamp() {
-        #[repr(C)]
-        struct Bell(Doorbell);
-        // SAFETY: repr(C), a Doorbell (atomics only), 16 bytes.
-        unsafe impl PageState for Bell {}
         let ctl = Arc::new(Control::new(2).unwrap());
-        let page = SharedPage::<Bell>::new("test", 0).unwrap();
+        let page = SharedPage::<Doorbell>::new("test", 0).unwrap();
         let page2 = page.clone();
         let ctl2 = ctl.clone();
         let waiter = std::thread::spawn(move || {
             let w = worker(&ctl2, 1);
-            page2.get().0.wait(&w, true, |n| n != 0)
+            page2.get().wait(&w, true, |n| n != 0)
         });
         std::thread::sleep(Duration::from_millis(20));
         let before = clock::monotonic_ns();
-        assert_eq!(page.get().0.ring(), 1);
-        page.get().0.wake(1);
+        assert_eq!(page.get().ring(), 1);
+        page.get().wake(1);
         let (n, stamp) = waiter.join().unwrap().expect("rung, not stopped");
         assert_eq!(n, 1);
         assert!(stamp >= before && stamp <= clock::monotonic_ns());
         // A stopped wait that already did its pass returns None.
         ctl.request_stop();
         let w = worker(&ctl, 0);
-        assert!(page.get().0.wait(&w, true, |n| n == 5).is_none());
+        assert!(page.get().wait(&w, true, |n| n == 5).is_none());
     }
 
     #[test]
@@ -611,19 +513,5 @@ mod tests {
         setter.join().unwrap();
         // Done: stop ends it at once.
         assert_eq!(wait_until(&w, &page.get().a, true, |v| v == 4), None);
-    }
-
-    #[test]
-    fn group_cpu_leaves_the_highest_cpu_alone() {
-        let ctl = Arc::new(Control::new(1).unwrap());
-        let w = worker(&ctl, 0);
-        let allowed: Vec<usize> = sched::get_affinity(w.tid()).unwrap().iter().collect();
-        for g in 0..4 {
-            let cpu = group_cpu(&w, g).unwrap();
-            assert!(allowed.contains(&cpu));
-            if allowed.len() > 1 {
-                assert_ne!(Some(&cpu), allowed.last(), "group {g}");
-            }
-        }
     }
 }

@@ -21,7 +21,8 @@
 
 use std::sync::Arc;
 
-use super::group::{burn, Acquired, Doorbell, FutexLock, Line, PageState, SharedPage};
+use super::group::{burn, page_state, Acquired, Doorbell, FutexLock, Line, SharedPage};
+use super::plan::plan_groups;
 use super::{Body, Entry, Family, Planned};
 use crate::workload::{WorkType, Worker};
 
@@ -35,18 +36,18 @@ pub(crate) const THUNDERING_HERD: Entry = Entry {
 /// Largest `waiters`.
 const MAX_WAITERS: usize = 4096;
 
-/// One group's page: each part on its own cache line.
-#[repr(C)]
-struct Herd {
-    bcast: Line<Doorbell>,
-    acks: Line<Doorbell>,
-    lock: Line<FutexLock>,
-}
-
-// SAFETY: repr(C), made only of Doorbells and a FutexLock (atomics only)
+// repr(C), made only of Doorbells and a FutexLock (atomics only)
 // padded to 64-byte lines, 192 bytes; zero is "round 0, nothing
 // acknowledged, lock free".
-unsafe impl PageState for Herd {}
+page_state! {
+    /// One group's page: each part on its own cache line.
+    #[repr(C)]
+    struct Herd {
+        bcast: Line<Doorbell>,
+        acks: Line<Doorbell>,
+        lock: Line<FutexLock>,
+    }
+}
 
 /// `ThunderingHerd { waiters, hold_iters }`.
 #[derive(Clone, Copy)]
@@ -76,24 +77,20 @@ impl Family for ThunderingHerd {
     }
 
     fn plan(&self, n: usize) -> Result<Vec<Planned>, String> {
-        let size = self.waiters + 1;
-        let mut out = Vec::with_capacity(n);
-        for group in 0..n / size {
-            let page = SharedPage::<Herd>::new(self.name(), group)?;
-            for k in 0..size {
-                out.push(Planned {
-                    body: Box::new(HerdBody {
-                        page: page.clone(),
-                        params: *self,
-                        waker: k == 0,
-                        sink: 0,
-                    }),
-                    group,
-                    role: if k == 0 { "waker" } else { "waiter" },
-                });
-            }
-        }
-        Ok(out)
+        plan_groups(
+            self.name(),
+            n,
+            self.waiters + 1,
+            |page: &Arc<SharedPage<Herd>>, m| {
+                let body = HerdBody {
+                    page: page.clone(),
+                    params: *self,
+                    waker: m.k == 0,
+                    sink: 0,
+                };
+                (body, if m.k == 0 { "waker" } else { "waiter" })
+            },
+        )
     }
 }
 
@@ -125,14 +122,8 @@ impl HerdBody {
             let generation = s.bcast.0.ring();
             s.bcast.0.wake(waiters);
             let target = generation.wrapping_mul(waiters);
-            let Some((_, last)) = s.acks.0.wait(w, done, |v| v == target) else {
-                return Ok(());
-            };
-            w.woken_since(last);
-            done = true;
-            w.add_units(1);
-            w.end_iteration();
-            if w.should_stop() {
+            let acked = s.acks.0.wait_woken(w, done, |v| v == target);
+            if acked.is_none() || !w.pass_done(&mut done) {
                 return Ok(());
             }
         }
@@ -145,10 +136,9 @@ impl HerdBody {
         let mut seen = 0u32;
         let mut done = false;
         loop {
-            let Some((generation, sent)) = s.bcast.0.wait(w, done, |v| v != seen) else {
+            let Some(generation) = s.bcast.0.wait_woken(w, done, |v| v != seen) else {
                 return Ok(());
             };
-            w.woken_since(sent);
             seen = generation;
             match s.lock.0.acquire(w, done) {
                 Acquired::Stopped => return Ok(()),
@@ -163,10 +153,7 @@ impl HerdBody {
             if s.acks.0.ring() == generation.wrapping_mul(waiters) {
                 s.acks.0.wake(1);
             }
-            done = true;
-            w.add_units(1);
-            w.end_iteration();
-            if w.should_stop() {
+            if !w.pass_done(&mut done) {
                 return Ok(());
             }
         }

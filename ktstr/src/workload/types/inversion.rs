@@ -14,9 +14,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::group::{
-    burn, check_us, fifo_or_nice, nap, pin_to_group_cpu, set_own_nice, spin_for, Acquired,
-    FutexLock, SharedPage, MAX_RT_BURST_US, MAX_SLEEP_US,
+use super::group::{burn, nap, spin_for, Acquired, FutexLock, SharedPage};
+use super::plan::plan_groups;
+use super::priority::{
+    check_us, fifo_or_nice, pin_to_group_cpu, set_own_nice, MAX_RT_BURST_US, MAX_SLEEP_US,
 };
 use super::{Body, Entry, Family, Planned};
 use crate::sys::clock;
@@ -65,24 +66,17 @@ impl Family for PriorityInversion {
     }
 
     fn plan(&self, n: usize) -> Result<Vec<Planned>, String> {
-        let mut out = Vec::with_capacity(n);
-        for group in 0..n / 3 {
-            let page = SharedPage::<FutexLock>::new(self.name(), group)?;
-            for role in [Role::Holder, Role::Waiter, Role::Hog] {
-                out.push(Planned {
-                    body: Box::new(InversionBody {
-                        page: page.clone(),
-                        params: *self,
-                        role,
-                        group,
-                        sink: 0,
-                    }),
-                    group,
-                    role: role.name(),
-                });
-            }
-        }
-        Ok(out)
+        plan_groups(self.name(), n, 3, |page: &Arc<SharedPage<FutexLock>>, m| {
+            let role = [Role::Holder, Role::Waiter, Role::Hog][m.k];
+            let body = InversionBody {
+                page: page.clone(),
+                params: *self,
+                role,
+                group: m.group,
+                sink: 0,
+            };
+            (body, role.name())
+        })
     }
 }
 
@@ -146,10 +140,7 @@ impl InversionBody {
             }
             burn(w, self.params.hold_iters, &mut self.sink);
             lock.release();
-            done = true;
-            w.add_units(1);
-            w.end_iteration();
-            if w.should_stop() {
+            if !w.pass_done(&mut done) {
                 return Ok(());
             }
         }
@@ -168,10 +159,7 @@ impl InversionBody {
             w.woken_since(asked);
             burn(w, WAITER_HOLD, &mut self.sink);
             lock.release();
-            done = true;
-            w.add_units(1);
-            w.end_iteration();
-            if w.should_stop() {
+            if !w.pass_done(&mut done) {
                 return Ok(());
             }
             nap(w, pause);

@@ -44,7 +44,7 @@ pub(crate) fn scratch_file() -> Result<File, String> {
     let path = dir.join(format!(
         "ktstr-io-{}-{}",
         std::process::id(),
-        crate::sys::sched::gettid()
+        crate::sys::Tid::current()
     ));
     let file = std::fs::OpenOptions::new()
         .read(true)

@@ -23,6 +23,8 @@ pub(crate) mod inversion;
 pub(crate) mod io;
 pub(crate) mod page_fault;
 pub(crate) mod pipe;
+pub(crate) mod plan;
+pub(crate) mod priority;
 pub(crate) mod ring;
 pub(crate) mod rt;
 pub(crate) mod sequence;

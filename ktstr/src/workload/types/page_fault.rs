@@ -1,10 +1,7 @@
 //! `PageFaultChurn`: fault pages in, throw them away, repeat.
 
-use std::num::NonZeroUsize;
-
-use nix::sys::mman::{madvise, mmap_anonymous, munmap, MapFlags, MmapAdvise, ProtFlags};
-
 use super::{Body, Entry, Family, Planned};
+use crate::sys::mman::Mapping;
 use crate::workload::{WorkType, Worker};
 
 pub(crate) const PAGE_FAULT_CHURN: Entry = Entry {
@@ -48,53 +45,26 @@ impl Family for PageFaultChurn {
     }
 }
 
-/// A private anonymous region, unmapped on drop.
-struct Region {
-    ptr: std::ptr::NonNull<std::ffi::c_void>,
-    len: usize,
-}
-
-impl Drop for Region {
-    fn drop(&mut self) {
-        // SAFETY: exactly the mapping made in `run`; no reference into it
-        // outlives the region.
-        let _ = unsafe { munmap(self.ptr, self.len) };
-    }
-}
-
 impl Body for PageFaultChurn {
     fn run(&mut self, w: &mut Worker) -> Result<(), String> {
         let len = self.region_kb * 1024;
-        let nz = NonZeroUsize::new(len).ok_or("PageFaultChurn: empty region")?;
-        // SAFETY: a fresh private anonymous mapping aliases nothing.
-        let ptr = unsafe {
-            mmap_anonymous(
-                None,
-                nz,
-                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
-                MapFlags::MAP_PRIVATE,
-            )
-        }
-        .map_err(|e| format!("PageFaultChurn: mmap of {len} bytes failed: {e}"))?;
-        let region = Region { ptr, len };
-        // SAFETY: advice on our own mapping; failure only loses the hint.
-        let _ = unsafe { madvise(region.ptr, len, MmapAdvise::MADV_NOHUGEPAGE) };
+        let mut region = Mapping::private(len)
+            .map_err(|e| format!("PageFaultChurn: mmap of {len} bytes failed: {e}"))?;
+        // Failure only loses the hint.
+        let _ = region.no_huge_pages();
         let pages = (len / PAGE).max(1) as u64;
-        let base = region.ptr.as_ptr() as *mut u8;
-        let mut rng = (w.tid() as u64) | 1;
+        let mut rng = (w.tid().as_raw() as u64) | 1;
         loop {
             for _ in 0..self.touches_per_cycle {
                 rng ^= rng << 13;
                 rng ^= rng >> 7;
                 rng ^= rng << 17;
                 let page = (rng % pages) as usize;
-                // SAFETY: page * PAGE < len, inside our mapping.
-                unsafe { base.add(page * PAGE).write_volatile(1) };
+                region.touch(page * PAGE);
                 w.add_units(1);
             }
-            // SAFETY: discards the contents of our own private mapping,
-            // which nothing else references.
-            unsafe { madvise(region.ptr, len, MmapAdvise::MADV_DONTNEED) }
+            region
+                .discard()
                 .map_err(|e| format!("PageFaultChurn: madvise(MADV_DONTNEED) failed: {e}"))?;
             w.spin(self.spin_iters);
             w.end_iteration();

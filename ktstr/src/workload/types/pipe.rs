@@ -39,6 +39,7 @@ use super::cache::rmw_steps;
 use super::group::{give_up, make_fd_room, BURST_SLICE, WAIT_SLICE};
 use super::{Body, Entry, Family, Planned, StopHook};
 use crate::sys::clock;
+use crate::sys::signal::{self, SignalSet};
 use crate::workload::{spin_burst, WorkType, Worker};
 
 pub(crate) const PIPE_IO: Entry = Entry {
@@ -408,15 +409,7 @@ fn write_without_sigpipe(fd: &OwnedFd, bytes: &[u8]) {
     let Ok(old) = pipe.thread_swap_mask(SigmaskHow::SIG_BLOCK) else {
         return;
     };
-    let pending = || {
-        let mut set = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
-        // SAFETY: `sigpending` fills the set it is given; it is read only
-        // when the call succeeded.
-        unsafe {
-            libc::sigpending(set.as_mut_ptr()) == 0
-                && libc::sigismember(set.as_ptr(), libc::SIGPIPE) == 1
-        }
-    };
+    let pending = || signal::is_pending(libc::SIGPIPE);
     let was_pending = pending();
     let r = loop {
         match nix::unistd::write(fd, bytes) {
@@ -425,14 +418,10 @@ fn write_without_sigpipe(fd: &OwnedFd, bytes: &[u8]) {
         }
     };
     if r == Err(Errno::EPIPE) && !was_pending && pending() {
-        let zero = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: a valid signal set and timespec on our stack; a null
-        // siginfo pointer is allowed. SIGPIPE is pending and blocked, so
-        // this returns at once, consuming it.
-        unsafe { libc::sigtimedwait(pipe.as_ref(), std::ptr::null_mut(), &zero) };
+        // SIGPIPE is pending and blocked: this returns at once, consuming it.
+        if let Ok(set) = SignalSet::of(libc::SIGPIPE) {
+            let _ = set.take(std::time::Duration::ZERO);
+        }
     }
     let _ = old.thread_set_mask();
 }
@@ -586,12 +575,7 @@ mod tests {
 
     /// Whether SIGPIPE is pending for this thread.
     fn sigpipe_pending() -> bool {
-        let mut set = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
-        // SAFETY: sigpending fills the set; read only on success.
-        unsafe {
-            libc::sigpending(set.as_mut_ptr()) == 0
-                && libc::sigismember(set.as_ptr(), libc::SIGPIPE) == 1
-        }
+        crate::sys::signal::is_pending(libc::SIGPIPE)
     }
 
     #[test]

@@ -26,7 +26,8 @@
 use std::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use super::group::{burn, give_up, Doorbell, Line, PageState, SharedPage};
+use super::group::{burn, give_up, page_state, Doorbell, Line, SharedPage};
+use super::plan::plan_groups_with;
 use super::{Body, Entry, Family, Planned};
 use crate::sys::clock;
 use crate::workload::{WorkType, Worker};
@@ -43,39 +44,43 @@ const MAX_RING: usize = 128;
 /// Largest `producers` and `consumers`.
 const MAX_SIDE: usize = 4096;
 
-/// One ring slot.
-#[repr(C)]
-struct Slot {
-    /// The sequence number (see the module doc).
-    seq: AtomicU64,
-    /// The producer's timestamp (read and discarded by the consumer).
-    payload: AtomicU64,
+page_state! {
+    /// One ring slot.
+    #[repr(C)]
+    struct Slot {
+        /// The sequence number (see the module doc).
+        seq: AtomicU64,
+        /// The producer's timestamp (read and discarded by the consumer).
+        payload: AtomicU64,
+    }
 }
 
-/// Who waits and who has completed a pass, per side.
-#[repr(C)]
-struct Counts {
-    producers_waiting: AtomicU32,
-    consumers_waiting: AtomicU32,
-    producers_done: AtomicU32,
-    consumers_done: AtomicU32,
+page_state! {
+    /// Who waits and who has completed a pass, per side.
+    #[repr(C)]
+    struct Counts {
+        producers_waiting: AtomicU32,
+        consumers_waiting: AtomicU32,
+        producers_done: AtomicU32,
+        consumers_done: AtomicU32,
+    }
 }
 
-/// One group's page.
-#[repr(C)]
-struct Ring {
-    head: Line<AtomicU64>,
-    tail: Line<AtomicU64>,
-    not_empty: Line<Doorbell>,
-    not_full: Line<Doorbell>,
-    counts: Line<Counts>,
-    slots: [Slot; MAX_RING],
-}
-
-// SAFETY: repr(C), atomics only (on 64-byte lines), 320 + 128 × 16 = 2368
+// repr(C), atomics only (on 64-byte lines), 320 + 128 × 16 = 2368
 // bytes. Zero is an empty ring once `plan` has numbered the slots, which
 // it does before any worker exists.
-unsafe impl PageState for Ring {}
+page_state! {
+    /// One group's page.
+    #[repr(C)]
+    struct Ring {
+        head: Line<AtomicU64>,
+        tail: Line<AtomicU64>,
+        not_empty: Line<Doorbell>,
+        not_full: Line<Doorbell>,
+        counts: Line<Counts>,
+        slots: [Slot; MAX_RING],
+    }
+}
 
 impl Ring {
     /// Enqueue `v`; false when the ring (of `n` slots) is full.
@@ -175,27 +180,25 @@ impl Family for ProducerConsumer {
 
     fn plan(&self, n: usize) -> Result<Vec<Planned>, String> {
         let size = self.producers + self.consumers;
-        let mut out = Vec::with_capacity(n);
-        for group in 0..n / size {
-            let page = SharedPage::<Ring>::new(self.name(), group)?;
+        let number_slots = |_, page: &SharedPage<Ring>| {
             for (i, slot) in page.get().slots.iter().enumerate() {
                 slot.seq.store(2 * i as u64, Ordering::Relaxed);
             }
-            for k in 0..size {
-                let producer = k < self.producers;
-                out.push(Planned {
-                    body: Box::new(RingBody {
-                        page: page.clone(),
-                        params: *self,
-                        producer,
-                        sink: 0,
-                    }),
-                    group,
-                    role: if producer { "producer" } else { "consumer" },
-                });
-            }
-        }
-        Ok(out)
+            Ok(())
+        };
+        plan_groups_with(self.name(), n, size, number_slots, |page, _, m| {
+            let producer = m.k < self.producers;
+            let body = RingBody {
+                page: page.clone(),
+                params: *self,
+                producer,
+                sink: 0,
+            };
+            (
+                Box::new(body),
+                if producer { "producer" } else { "consumer" },
+            )
+        })
     }
 }
 

@@ -1,7 +1,7 @@
 //! Real-time pressure on a normal task: `RtStarvation` and `PreemptStorm`.
 //!
 //! Both are pairs pinned to one CPU (the group's CPU, see
-//! `group::group_cpu`: never the highest of several allowed CPUs): a
+//! `priority::group_cpu`: never the highest of several allowed CPUs): a
 //! `SCHED_FIFO` role (falling back to the strongest nice value allowed,
 //! with a note, when RT is refused) and a normal spinner that keeps the
 //! policy and nice value the workload was configured with.
@@ -15,9 +15,8 @@
 
 use std::time::Duration;
 
-use super::group::{
-    burn, check_us, fifo_or_nice, pin_to_group_cpu, spin_for, MAX_RT_BURST_US, MAX_SLEEP_US,
-};
+use super::group::{burn, spin_for};
+use super::priority::{check_us, fifo_or_nice, pin_to_group_cpu, MAX_RT_BURST_US, MAX_SLEEP_US};
 use super::{Body, Entry, Family, Planned};
 use crate::workload::{WorkType, Worker};
 

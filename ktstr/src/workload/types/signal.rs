@@ -28,10 +28,13 @@ use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::sync::{Arc, Once};
 
 use nix::errno::Errno;
+use nix::unistd::Pid;
 
-use super::group::{burn, give_up, wait_until, Doorbell, Line, PageState, SharedPage, WAIT_SLICE};
+use super::group::{burn, give_up, page_state, wait_until, Doorbell, Line, SharedPage, WAIT_SLICE};
+use super::plan::plan_groups;
 use super::{Body, Entry, Family, Planned};
-use crate::sys::futex;
+use crate::sys::signal::{self, SignalSet};
+use crate::sys::{futex, Tid};
 use crate::workload::{WorkType, Worker};
 
 pub(crate) const SIGNAL_STORM: Entry = Entry {
@@ -52,28 +55,28 @@ pub(crate) fn storm_signal() -> libc::c_int {
     libc::SIGRTMIN() + 6
 }
 
-/// Who receives, published by the receiver once the signal is blocked.
-#[repr(C)]
-struct Ids {
-    /// 0 not ready, [`READY`], [`GONE`]. The sender's first futex word.
-    state: AtomicU32,
-    tgid: AtomicI32,
-    tid: AtomicI32,
+page_state! {
+    /// Who receives, published by the receiver once the signal is blocked.
+    #[repr(C)]
+    struct Ids {
+        /// 0 not ready, [`READY`], [`GONE`]. The sender's first futex word.
+        state: AtomicU32,
+        tgid: AtomicI32,
+        tid: AtomicI32,
+    }
 }
 
-/// One pair's page.
-#[repr(C)]
-struct Storm {
-    ids: Line<Ids>,
-    /// Rung by the sender just before each signal.
-    sent: Line<Doorbell>,
-    /// Rung by the receiver after each signal taken.
-    ack: Line<Doorbell>,
+page_state! {
+    /// One pair's page; zero is "no receiver yet, nothing sent".
+    #[repr(C)]
+    struct Storm {
+        ids: Line<Ids>,
+        /// Rung by the sender just before each signal.
+        sent: Line<Doorbell>,
+        /// Rung by the receiver after each signal taken.
+        ack: Line<Doorbell>,
+    }
 }
-
-// SAFETY: repr(C), atomics only on 64-byte lines, 192 bytes; zero is "no
-// receiver yet, nothing sent".
-unsafe impl PageState for Storm {}
 
 /// `SignalStorm { spin_iters }`.
 #[derive(Clone, Copy)]
@@ -91,23 +94,15 @@ impl Family for SignalStorm {
     }
 
     fn plan(&self, n: usize) -> Result<Vec<Planned>, String> {
-        let mut out = Vec::with_capacity(n);
-        for pair in 0..n / 2 {
-            let page = SharedPage::<Storm>::new(self.name(), pair)?;
-            for (sender, role) in [(true, "sender"), (false, "receiver")] {
-                out.push(Planned {
-                    body: Box::new(StormBody {
-                        page: page.clone(),
-                        spin_iters: self.spin_iters,
-                        sender,
-                        sink: 0,
-                    }),
-                    group: pair,
-                    role,
-                });
-            }
-        }
-        Ok(out)
+        plan_groups(self.name(), n, 2, |page: &Arc<SharedPage<Storm>>, m| {
+            let body = StormBody {
+                page: page.clone(),
+                spin_iters: self.spin_iters,
+                sender: m.k == 0,
+                sink: 0,
+            };
+            (body, ["sender", "receiver"][m.k])
+        })
     }
 }
 
@@ -119,66 +114,13 @@ struct StormBody {
     sink: u64,
 }
 
-extern "C" fn ignore_storm_signal(_: libc::c_int) {}
-
-/// A set holding only the storm signal.
-fn storm_set() -> libc::sigset_t {
-    // SAFETY: sigemptyset initialises the set, then sigaddset adds a valid
-    // signal number to it; both only write to our local.
-    unsafe {
-        let mut set = std::mem::zeroed::<libc::sigset_t>();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, storm_signal());
-        set
-    }
-}
-
 /// Give the process a no-op handler for the storm signal if it would
 /// otherwise be killed by it or discard it (see the module doc).
 fn install_handler_once() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        // SAFETY: sigaction with a NULL new action only reads the current
-        // one into `old`; the second call installs a handler that does
-        // nothing (async-signal-safe) with an empty mask and SA_RESTART, so
-        // a stray signal does not even interrupt another thread's call.
-        unsafe {
-            let mut old = std::mem::zeroed::<libc::sigaction>();
-            if libc::sigaction(storm_signal(), std::ptr::null(), &mut old) != 0 {
-                return;
-            }
-            if old.sa_sigaction == libc::SIG_DFL || old.sa_sigaction == libc::SIG_IGN {
-                let mut act = std::mem::zeroed::<libc::sigaction>();
-                act.sa_sigaction = ignore_storm_signal as extern "C" fn(libc::c_int) as usize;
-                act.sa_flags = libc::SA_RESTART;
-                libc::sigemptyset(&mut act.sa_mask);
-                libc::sigaction(storm_signal(), &act, std::ptr::null_mut());
-            }
-        }
+        let _ = signal::catch_if_default_or_ignored(storm_signal());
     });
-}
-
-/// `sigtimedwait` for the storm signal, at most `WAIT_SLICE`: Ok(true) when
-/// one was taken, Ok(false) at the timeout or on another signal.
-fn take_signal(set: &libc::sigset_t, slice: std::time::Duration) -> Result<bool, Errno> {
-    let ts = libc::timespec {
-        tv_sec: slice.as_secs() as libc::time_t,
-        tv_nsec: slice.subsec_nanos() as libc::c_long,
-    };
-    // SAFETY: `set` and `ts` are valid for the call; a NULL info is allowed.
-    let r = unsafe { libc::sigtimedwait(set, std::ptr::null_mut(), &ts) };
-    match Errno::result(r) {
-        Ok(_) => Ok(true),
-        Err(Errno::EAGAIN) | Err(Errno::EINTR) => Ok(false),
-        Err(e) => Err(e),
-    }
-}
-
-/// `tgkill(tgid, tid, sig)`.
-fn tgkill(tgid: i32, tid: i32, sig: libc::c_int) -> Result<(), Errno> {
-    // SAFETY: a plain syscall with integer arguments.
-    let r = unsafe { libc::syscall(libc::SYS_tgkill, tgid, tid, sig) };
-    Errno::result(r).map(drop)
 }
 
 impl Body for StormBody {
@@ -189,37 +131,40 @@ impl Body for StormBody {
         let page = self.page.clone();
         let s = page.get();
         install_handler_once();
-        let set = storm_set();
-        // SAFETY: blocks the storm signal in this thread only; `set` is valid.
-        let r = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
-        if r != 0 {
-            s.ids.0.state.store(GONE, Ordering::Release);
-            futex::wake_all(&s.ids.0.state);
-            return Err(format!(
-                "SignalStorm receiver: cannot block the signal: {}",
-                Errno::from_raw(r)
-            ));
-        }
+        let blocked = SignalSet::of(storm_signal()).and_then(|set| {
+            set.block_in_thread()?;
+            Ok(set)
+        });
+        let set = match blocked {
+            Ok(set) => set,
+            Err(e) => {
+                s.ids.0.state.store(GONE, Ordering::Release);
+                futex::wake_all(&s.ids.0.state);
+                return Err(format!(
+                    "SignalStorm receiver: cannot block the signal: {e}"
+                ));
+            }
+        };
         s.ids
             .0
             .tgid
             .store(std::process::id() as i32, Ordering::Relaxed);
-        s.ids.0.tid.store(w.tid(), Ordering::Relaxed);
+        s.ids.0.tid.store(w.tid().as_raw(), Ordering::Relaxed);
         s.ids.0.state.store(READY, Ordering::Release);
         futex::wake_all(&s.ids.0.state);
         let result = receive(w, s, &set);
         s.ids.0.state.store(GONE, Ordering::Release);
         // Drain; the signal stays blocked until this thread exits.
-        while let Ok(true) = take_signal(&set, std::time::Duration::ZERO) {}
+        while let Ok(true) = set.take(std::time::Duration::ZERO) {}
         result
     }
 }
 
 /// The receiver's loop.
-fn receive(w: &mut Worker, s: &Storm, set: &libc::sigset_t) -> Result<(), String> {
+fn receive(w: &mut Worker, s: &Storm, set: &SignalSet) -> Result<(), String> {
     let mut done = false;
     loop {
-        match take_signal(set, WAIT_SLICE) {
+        match set.take(WAIT_SLICE) {
             Ok(true) => {}
             Ok(false) if give_up(w, done) => return Ok(()),
             Ok(false) => continue,
@@ -229,10 +174,7 @@ fn receive(w: &mut Worker, s: &Storm, set: &libc::sigset_t) -> Result<(), String
         w.woken_since(sent);
         s.ack.0.ring();
         s.ack.0.wake(1);
-        done = true;
-        w.add_units(1);
-        w.end_iteration();
-        if w.should_stop() {
+        if !w.pass_done(&mut done) {
             return Ok(());
         }
     }
@@ -250,8 +192,8 @@ impl StormBody {
             w.note("SignalStorm sender: the receiver could not start; stopped early");
             return Ok(());
         }
-        let tgid = s.ids.0.tgid.load(Ordering::Relaxed);
-        let tid = s.ids.0.tid.load(Ordering::Relaxed);
+        let tgid = Pid::from_raw(s.ids.0.tgid.load(Ordering::Relaxed));
+        let tid = Tid::from_raw(s.ids.0.tid.load(Ordering::Relaxed));
         let sig = storm_signal();
         let mut done = false;
         loop {
@@ -260,7 +202,7 @@ impl StormBody {
             s.sent.0.ring();
             let sent = match s.ids.0.state.load(Ordering::Acquire) {
                 GONE => Err(Errno::ESRCH),
-                _ => tgkill(tgid, tid, sig),
+                _ => signal::tgkill(tgid, tid, sig),
             };
             match sent {
                 Ok(()) => {}
@@ -274,14 +216,7 @@ impl StormBody {
                 }
                 Err(e) => return Err(format!("SignalStorm sender: tgkill({tgid}, {tid}): {e}")),
             }
-            let Some((_, acked)) = s.ack.0.wait(w, done, |v| v != seen) else {
-                return Ok(());
-            };
-            w.woken_since(acked);
-            done = true;
-            w.add_units(1);
-            w.end_iteration();
-            if w.should_stop() {
+            if s.ack.0.wait_woken(w, done, |v| v != seen).is_none() || !w.pass_done(&mut done) {
                 return Ok(());
             }
         }

@@ -15,7 +15,7 @@ use crate::cpuset::CpuSet;
 use crate::sys::sched;
 use crate::topology::TestTopology;
 
-use super::group::pin_self;
+use super::priority::pin_self;
 use super::{Body, Entry, Family, Planned};
 use crate::workload::{WorkType, Worker};
 

@@ -14,7 +14,8 @@
 
 use std::sync::Arc;
 
-use super::group::{burn, Doorbell, Line, PageState, SharedPage};
+use super::group::{burn, page_state, Doorbell, Line, SharedPage};
+use super::plan::plan_groups;
 use super::{Body, Entry, Family, Planned};
 use crate::workload::{WorkType, Worker};
 
@@ -34,28 +35,28 @@ pub(crate) const WAKE_CHAIN: Entry = Entry {
 /// Largest `depth`: one cache line per link in the group's page.
 const MAX_DEPTH: usize = 64;
 
-/// `AsymmetricWaker`'s page.
-#[repr(C)]
-struct Pair {
-    /// Rung by the waker; the wakee's futex word.
-    wake: Line<Doorbell>,
-    /// Rung by the wakee when it is done with a wake.
-    ack: Line<Doorbell>,
-}
-
-// SAFETY: repr(C), two Doorbells (atomics only) on 64-byte lines, 128
+// repr(C), two Doorbells (atomics only) on 64-byte lines, 128
 // bytes; zero is "no wake yet, all acknowledged".
-unsafe impl PageState for Pair {}
-
-/// `WakeChain`'s page: member `k` waits on `links[k]`.
-#[repr(C)]
-struct Chain {
-    links: [Line<Doorbell>; MAX_DEPTH],
+page_state! {
+    /// `AsymmetricWaker`'s page.
+    #[repr(C)]
+    struct Pair {
+        /// Rung by the waker; the wakee's futex word.
+        wake: Line<Doorbell>,
+        /// Rung by the wakee when it is done with a wake.
+        ack: Line<Doorbell>,
+    }
 }
 
-// SAFETY: repr(C), Doorbells (atomics only) on 64-byte lines, exactly one
+// repr(C), Doorbells (atomics only) on 64-byte lines, exactly one
 // page (4096 bytes); zero is "no token passed yet".
-unsafe impl PageState for Chain {}
+page_state! {
+    /// `WakeChain`'s page: member `k` waits on `links[k]`.
+    #[repr(C)]
+    struct Chain {
+        links: [Line<Doorbell>; MAX_DEPTH],
+    }
+}
 
 /// `AsymmetricWaker { waker_iters, wakee_iters }`.
 #[derive(Clone, Copy)]
@@ -74,23 +75,15 @@ impl Family for AsymmetricWaker {
     }
 
     fn plan(&self, n: usize) -> Result<Vec<Planned>, String> {
-        let mut out = Vec::with_capacity(n);
-        for group in 0..n / 2 {
-            let page = SharedPage::<Pair>::new(self.name(), group)?;
-            for (waker, role) in [(true, "waker"), (false, "wakee")] {
-                out.push(Planned {
-                    body: Box::new(PairBody {
-                        page: page.clone(),
-                        params: *self,
-                        waker,
-                        sink: 0,
-                    }),
-                    group,
-                    role,
-                });
-            }
-        }
-        Ok(out)
+        plan_groups(self.name(), n, 2, |page: &Arc<SharedPage<Pair>>, m| {
+            let body = PairBody {
+                page: page.clone(),
+                params: *self,
+                waker: m.k == 0,
+                sink: 0,
+            };
+            (body, ["waker", "wakee"][m.k])
+        })
     }
 }
 
@@ -125,17 +118,13 @@ impl Body for PairBody {
         let mut seen = 0u32;
         let mut done = false;
         loop {
-            let Some((n, rung)) = s.wake.0.wait(w, done, |v| v != seen) else {
+            let Some(n) = s.wake.0.wait_woken(w, done, |v| v != seen) else {
                 return Ok(());
             };
-            w.woken_since(rung);
             seen = n;
             burn(w, self.params.wakee_iters, &mut self.sink);
             s.ack.0.ring();
-            done = true;
-            w.add_units(1);
-            w.end_iteration();
-            if w.should_stop() {
+            if !w.pass_done(&mut done) {
                 return Ok(());
             }
         }
@@ -170,23 +159,20 @@ impl Family for WakeChain {
     }
 
     fn plan(&self, n: usize) -> Result<Vec<Planned>, String> {
-        let mut out = Vec::with_capacity(n);
-        for group in 0..n / self.depth {
-            let page = SharedPage::<Chain>::new(self.name(), group)?;
-            for k in 0..self.depth {
-                out.push(Planned {
-                    body: Box::new(LinkBody {
-                        page: page.clone(),
-                        params: *self,
-                        k,
-                        sink: 0,
-                    }),
-                    group,
-                    role: if k == 0 { "head" } else { "link" },
-                });
-            }
-        }
-        Ok(out)
+        plan_groups(
+            self.name(),
+            n,
+            self.depth,
+            |page: &Arc<SharedPage<Chain>>, m| {
+                let body = LinkBody {
+                    page: page.clone(),
+                    params: *self,
+                    k: m.k,
+                    sink: 0,
+                };
+                (body, if m.k == 0 { "head" } else { "link" })
+            },
+        )
     }
 }
 
@@ -210,19 +196,15 @@ impl Body for LinkBody {
         loop {
             // The head's first token is given, not passed: no wake.
             if done || self.k != 0 {
-                let Some((n, rung)) = mine.wait(w, done, |v| v != seen) else {
+                let Some(n) = mine.wait_woken(w, done, |v| v != seen) else {
                     return Ok(());
                 };
-                w.woken_since(rung);
                 seen = n;
             }
             burn(w, self.params.work_iters, &mut self.sink);
             next.ring();
             next.wake(1);
-            done = true;
-            w.add_units(1);
-            w.end_iteration();
-            if w.should_stop() {
+            if !w.pass_done(&mut done) {
                 return Ok(());
             }
         }

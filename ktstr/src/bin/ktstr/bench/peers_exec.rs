@@ -141,37 +141,50 @@ pub(crate) fn run(
     let shown = |args: &[String]| format!("{} {}", program.display(), args.join(" "));
     let usage0 = children_usage();
     let t0 = Instant::now();
-    let mut children: Vec<Child> = Vec::with_capacity(copies.len());
-    let mut spawn_error = None;
-    for args in copies {
-        let mut cmd = Command::new(program);
-        cmd.args(args)
-            .env("LC_ALL", "C")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            // Its own group, so a timeout kills what it forked as well.
-            .process_group(0);
-        if let Some(mask) = mask {
-            // SAFETY: the closure runs in the forked child before exec. It
-            // only calls sched_setaffinity(2) (async-signal-safe: a bare
-            // syscall) on a mask built before the fork, and builds its
-            // error with `from_raw_os_error`, which does not allocate.
-            unsafe {
-                cmd.pre_exec(move || {
-                    sched_setaffinity(Pid::from_raw(0), &mask)
-                        .map_err(|e| std::io::Error::from_raw_os_error(e as i32))
-                });
+    let spawn_all = || {
+        let mut children: Vec<Child> = Vec::with_capacity(copies.len());
+        let mut spawn_error = None;
+        for args in copies {
+            let mut cmd = Command::new(program);
+            cmd.args(args)
+                .env("LC_ALL", "C")
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                // Its own group, so a timeout kills what it forked as well.
+                .process_group(0);
+            match cmd.spawn() {
+                Ok(c) => children.push(c),
+                Err(e) => {
+                    spawn_error =
+                        Some(anyhow!(e).context(format!("cannot start `{}`", shown(args))));
+                    break;
+                }
             }
         }
-        match cmd.spawn() {
-            Ok(c) => children.push(c),
-            Err(e) => {
-                spawn_error = Some(anyhow!(e).context(format!("cannot start `{}`", shown(args))));
-                break;
-            }
-        }
-    }
+        (children, spawn_error)
+    };
+    let (children, spawn_error) = match mask {
+        None => spawn_all(),
+        // A child starts with the CPU affinity of the thread that forks it:
+        // spawned from a thread pinned to `pin`, each copy is pinned from
+        // its first instruction, before exec, with no code in the child.
+        Some(mask) => std::thread::scope(|scope| {
+            scope
+                .spawn(|| match sched_setaffinity(Pid::from_raw(0), &mask) {
+                    Ok(()) => spawn_all(),
+                    Err(e) => (
+                        Vec::new(),
+                        Some(anyhow!(e).context(format!(
+                            "cannot pin the copies to CPU {}",
+                            pin.unwrap_or_default()
+                        ))),
+                    ),
+                })
+                .join()
+                .expect("the spawning thread does not panic")
+        }),
+    };
 
     // The watchdog: SIGKILL every group unless told all is done in time.
     let groups: Vec<Pid> = children
