@@ -91,7 +91,9 @@ fn record_of(path: &Path, v: &Value) -> Result<TestRun, CompareError> {
 /// skipped; one that is a broken record is an error. The summary record
 /// of a `--repeat` run stands for its repeats: given as the file, its
 /// repeats are read; under a directory it is skipped (the repeats are
-/// under the same directory).
+/// under the same directory). So is, under a directory, the kept record
+/// of a failed retry attempt (an `"attempt"` block): the test's own record
+/// stands for the test.
 pub fn load(path: &Path) -> Result<Vec<TestRun>, CompareError> {
     let meta = std::fs::metadata(path).map_err(|source| CompareError::Read {
         path: path.to_path_buf(),
@@ -110,7 +112,7 @@ pub fn load(path: &Path) -> Result<Vec<TestRun>, CompareError> {
     let mut runs = Vec::new();
     for f in files {
         let v = read_json(&f)?;
-        if repeats_of(&f, &v).is_some() {
+        if repeats_of(&f, &v).is_some() || v.get("attempt").is_some() {
             continue;
         }
         match record_of(&f, &v) {
@@ -178,6 +180,22 @@ mod tests {
             want,
             "file: its repeats"
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_failed_retry_attempt_does_not_count_as_a_run_of_its_test() {
+        let dir = std::env::temp_dir().join(format!("ktstr-load-att-{}", std::process::id()));
+        let att = dir.join("attempts").join("t");
+        std::fs::create_dir_all(&att).unwrap();
+        let mut failed = record("t", "failed");
+        failed["attempt"] = serde_json::json!({"index": 1, "of": 3});
+        std::fs::write(att.join("1.json"), failed.to_string()).unwrap();
+        std::fs::write(dir.join("t.json"), record("t", "flaky").to_string()).unwrap();
+        let runs = load(&dir).unwrap();
+        assert_eq!(runs.len(), 1, "{runs:?}");
+        assert_eq!(runs[0].result, "flaky");
+        assert_eq!(load(&att.join("1.json")).unwrap()[0].result, "failed");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -49,11 +49,16 @@ pub(crate) struct RunArgs {
     /// arguments, e.g. "scx_bpfland --slice-us 2000"): started and attached
     /// before the workers, watched, stopped after; its failure fails the run.
     #[arg(long, value_name = "CMD")]
-    scheduler: Option<String>,
+    pub(crate) scheduler: Option<String>,
     /// Run the workload N times (N ≥ 1) and report how many runs passed
     /// and each metric's spread (mean, ±CV, range) over them.
     #[arg(long, default_value_t = 1, value_parser = parse_repeat, value_name = "N")]
     pub(crate) repeat: u32,
+    /// Keep the run's record (with --repeat: every repeat's and a summary)
+    /// under DIR instead of target/ktstr/ktstr/ (or $KTSTR_OUTPUT_DIR/ktstr/ktstr/),
+    /// for `ktstr compare`. Not with --vm: the guest's records stay there.
+    #[arg(long, value_name = "DIR", conflicts_with = "vm")]
+    pub(crate) record: Option<std::path::PathBuf>,
     #[command(flatten)]
     vm: crate::vm_run::VmArgs,
 }
@@ -189,7 +194,11 @@ pub(crate) fn main(args: RunArgs) -> Result<(), Failure> {
     let result = if args.repeat > 1 {
         crate::repeat::run(&args, &config)
     } else {
-        measure(&args, &config).and_then(|m| show(&args, &config, &m))
+        measure(&args, &config).and_then(|m| {
+            let result = show(&args, &config, &m);
+            crate::repeat::keep_one(&args, &config, &m, &result);
+            result
+        })
     };
     // The scheduler's fate decides over the workload's: verdicts taken
     // without it attached are not its verdicts.
