@@ -55,16 +55,26 @@ fn reason_of(result: &Result<(), Failure>) -> Option<String> {
     }
 }
 
-/// Keep the record of a single run whose verdict was `result`.
+/// Whether to say where the records went: not with `-q`, nor inside the
+/// VM of `ktstr run --vm` (its records stay in the guest).
+fn tell(args: &RunArgs) -> bool {
+    !args.quiet && !args.in_vm_guest
+}
+
+/// Keep the record of a single run whose verdict was `result` (not inside
+/// the VM of `ktstr run --vm`: nobody could read it there).
 pub(crate) fn keep_one(
     args: &RunArgs,
     config: &WorkloadConfig,
     m: &Measured,
     result: &Result<(), Failure>,
 ) {
+    if args.in_vm_guest {
+        return;
+    }
     let rec = record(args, config, m, reason_of(result).as_deref());
     let path = kept::write_record(&record_dir(args), &test_name(config), &rec);
-    if let (Some(p), false) = (path, args.quiet) {
+    if let (Some(p), true) = (path, tell(args)) {
         eprintln!("ktstr: record: {}", p.display());
     }
 }
@@ -135,7 +145,7 @@ pub(crate) fn run(args: &RunArgs, config: &WorkloadConfig) -> Result<(), Failure
             println!("  {s}");
         }
     }
-    if let (Some(p), false) = (&summary, args.quiet) {
+    if let (Some(p), true) = (&summary, tell(args)) {
         eprintln!(
             "ktstr: records: {} (summary), {}/",
             p.display(),

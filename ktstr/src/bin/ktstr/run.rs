@@ -59,6 +59,9 @@ pub(crate) struct RunArgs {
     /// for `ktstr compare`. Not with --vm: the guest's records stay there.
     #[arg(long, value_name = "DIR", conflicts_with = "vm")]
     pub(crate) record: Option<std::path::PathBuf>,
+    /// Set by `ktstr run --vm` for the run inside the VM: keep no record.
+    #[arg(long = "in-vm-guest", hide = true)]
+    pub(crate) in_vm_guest: bool,
     #[command(flatten)]
     vm: crate::vm_run::VmArgs,
 }
