@@ -154,8 +154,13 @@ impl RepeatRecords {
     /// record without its outcome (the repeats have theirs), with the
     /// overall result (`reason`: why the test failed, None when it passed)
     /// and a `"repeats"` block listing every repeat's record and the
-    /// spreads. Returns its path, or None when nothing could be written.
+    /// spreads. Returns its path, or None when nothing could be written —
+    /// or nothing ran (interrupted before the first repeat ended): a
+    /// summary of zero repeats would be a record of nothing.
     pub fn finish(self, reason: Option<&str>) -> Option<PathBuf> {
+        if self.runs.is_empty() {
+            return None;
+        }
         let spreads = self.spreads();
         let mut summary = self.last;
         if let Some(o) = summary.as_object_mut() {
@@ -221,6 +226,11 @@ mod tests {
                 .unwrap();
         assert_eq!(two["repeat"], json!({"index": 2, "of": 2}));
         assert_eq!(two["outcome"]["groups"][0]["reports"][0]["work_units"], 50);
+        assert_eq!(RepeatRecords::start(&dir, "a::none", 3).finish(None), None);
+        assert!(
+            !dir.join("a__none.json").exists(),
+            "no summary of zero repeats"
+        );
         let rel = write_attempt(&dir, "a::t", 1, 3, rec(1)).unwrap();
         assert!(dir.join(&rel).is_file());
         clear(&dir, "a::t");
