@@ -12,7 +12,8 @@ use ktstr::harness::kept::{self, RepeatRecords};
 use ktstr::prelude::*;
 use serde_json::{json, Value};
 
-use crate::run::{measure, print_table, verdict, Measured, RunArgs};
+use crate::run::{measure, verdict, Measured, RunArgs};
+use crate::run_table::print_table;
 use crate::Failure;
 
 /// Where this run's records go: `--record DIR`, else where the harness
