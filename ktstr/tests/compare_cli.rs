@@ -169,3 +169,64 @@ fn bad_input_is_a_usage_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn records_of_different_tests_are_a_usage_error() {
+    let dir = fixture();
+    let a = dir.join("fan_out_wakes_every_receiver.json");
+    let b = dir.join("pipe_round_trips_wake_promptly.json");
+    let (code, out, err) = ktstr(&[&a, &b]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.is_empty(), "no half table: {out}");
+    assert!(
+        err.contains("have no test in common (A: wake/fan_out_wakes_every_receiver; B: wake/pipe_round_trips_wake_promptly)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn other_ktstr_versions_are_noted_and_newer_formats_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let old = derived(&tmp.path().join("old"), |_, mut v| {
+        v["ktstr_version"] = "0.0.9".into();
+        Some(v)
+    });
+    let (code, out, err) = ktstr(&[&fixture(), &old]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("note: the runs come from different ktstr versions (A: 0.1.0, B: 0.0.9)"),
+        "{out}"
+    );
+    let newer = derived(&tmp.path().join("newer"), |_, mut v| {
+        v["format"] = 99.into();
+        Some(v)
+    });
+    let (code, out, err) = ktstr(&[&fixture(), &newer]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("record format 99 is newer than this ktstr reads (1): use a newer ktstr"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_metric_on_one_side_only_is_shown_not_judged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let quiet = derived(&tmp.path().join("b"), |_, mut v| {
+        for g in v["outcome"]["groups"].as_array_mut().unwrap() {
+            for r in g["reports"].as_array_mut().unwrap() {
+                r["wake_latency"]["samples"] = Value::Array(vec![]);
+            }
+        }
+        Some(v)
+    });
+    let (code, out, err) = ktstr(&[&fixture(), &quiet]);
+    assert_eq!(code, 0, "a metric B lacks is not a regression: {out}{err}");
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("wake_p99 (us)"))
+        .collect();
+    assert_eq!(lines.len(), 2, "one per test, without -v: {out}");
+    assert!(lines.iter().all(|l| l.ends_with("only in A")), "{out}");
+}

@@ -56,3 +56,60 @@ fn repeat_zero_or_not_a_number_is_a_usage_error() {
         "{err}"
     );
 }
+
+#[test]
+fn every_repeat_keeps_its_record_for_compare() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("run-repeat-records");
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap();
+    let (code, out, err) = ktstr_run(&["-d", "200ms", "-q", "--repeat", "3", "--record", d]);
+    assert_eq!(code, 0, "{out}{err}");
+    let read = |rel: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        serde_json::from_str(&text).unwrap()
+    };
+    let sum = read("run__SpinWait.json");
+    assert_eq!(
+        (&sum["test"], &sum["result"]),
+        (&"run::SpinWait".into(), &"passed".into())
+    );
+    assert_eq!(
+        (&sum["repeats"]["count"], &sum["repeats"]["passed"]),
+        (&3.into(), &3.into())
+    );
+    for i in 1..=3 {
+        let rel = format!("repeats/run__SpinWait/{i}.json");
+        assert_eq!(sum["repeats"]["runs"][i - 1]["record"], rel.as_str());
+        let rep = read(&rel);
+        assert_eq!(rep["repeat"]["index"], i);
+        let reports = rep["outcome"]["groups"][0]["reports"].as_array().unwrap();
+        assert_eq!(reports.len(), 2, "two workers' reports in repeat {i}");
+    }
+    // `ktstr compare` reads the three repeats as one test's runs.
+    let cmp = Command::new(env!("CARGO_BIN_EXE_ktstr"))
+        .args(["compare", "--json", d, d])
+        .output()
+        .unwrap();
+    assert_eq!(
+        cmp.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&cmp.stderr)
+    );
+    let c: serde_json::Value = serde_json::from_slice(&cmp.stdout).unwrap();
+    let t = &c["tests"][0];
+    assert_eq!(t["test"], "ktstr/run::SpinWait", "{c}");
+    assert_eq!((&t["a_runs"], &t["b_runs"]), (&3.into(), &3.into()), "{c}");
+    // A single run later replaces the summary and drops the old repeats.
+    let (code, _, err) = ktstr_run(&["-d", "100ms", "-q", "--record", d]);
+    assert_eq!(code, 0, "{err}");
+    assert!(read("run__SpinWait.json").get("repeats").is_none());
+    assert!(!dir.join("repeats/run__SpinWait/1.json").exists());
+}
+
+#[test]
+fn record_is_refused_with_vm() {
+    let (code, out, err) = ktstr_run(&["--vm", "--record", "/tmp/x", "-d", "100ms"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("--record") && err.contains("--vm"), "{err}");
+}

@@ -51,6 +51,30 @@ fn repeats_of(path: &Path, v: &Value) -> Option<Vec<PathBuf>> {
     )
 }
 
+/// Check that a `--repeat` summary at `path` lists at least one repeat
+/// (zero repeats: nothing to compare) and that each is still there (not
+/// moved or deleted after the run).
+fn check_repeats(path: &Path, files: &[PathBuf]) -> Result<(), CompareError> {
+    let bad = |why: String| {
+        Err(CompareError::NotARecord {
+            path: path.to_path_buf(),
+            why,
+        })
+    };
+    if files.is_empty() {
+        return bad(
+            "a --repeat summary that lists no repeat (zero repeats ran): nothing to compare".into(),
+        );
+    }
+    match files.iter().find(|f| !f.is_file()) {
+        Some(f) => bad(format!(
+            "a --repeat summary whose repeat {} is missing: keep the repeats/ directory beside the summary",
+            f.display()
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Read one record file.
 pub fn read_record(path: &Path) -> Result<TestRun, CompareError> {
     let v = read_json(path)?;
@@ -91,7 +115,9 @@ fn record_of(path: &Path, v: &Value) -> Result<TestRun, CompareError> {
 /// skipped; one that is a broken record is an error. The summary record
 /// of a `--repeat` run stands for its repeats: given as the file, its
 /// repeats are read; under a directory it is skipped (the repeats are
-/// under the same directory).
+/// under the same directory). So is, under a directory, the kept record
+/// of a failed retry attempt (an `"attempt"` block): the test's own record
+/// stands for the test.
 pub fn load(path: &Path) -> Result<Vec<TestRun>, CompareError> {
     let meta = std::fs::metadata(path).map_err(|source| CompareError::Read {
         path: path.to_path_buf(),
@@ -100,8 +126,11 @@ pub fn load(path: &Path) -> Result<Vec<TestRun>, CompareError> {
     if meta.is_file() {
         let v = read_json(path)?;
         return match repeats_of(path, &v) {
-            Some(files) if !files.is_empty() => files.iter().map(|f| read_record(f)).collect(),
-            _ => Ok(vec![record_of(path, &v)?]),
+            Some(files) => {
+                check_repeats(path, &files)?;
+                files.iter().map(|f| read_record(f)).collect()
+            }
+            None => Ok(vec![record_of(path, &v)?]),
         };
     }
     let mut files = Vec::new();
@@ -110,7 +139,13 @@ pub fn load(path: &Path) -> Result<Vec<TestRun>, CompareError> {
     let mut runs = Vec::new();
     for f in files {
         let v = read_json(&f)?;
-        if repeats_of(&f, &v).is_some() {
+        if let Some(files) = repeats_of(&f, &v) {
+            // Its repeats are read where the walk finds them; one that
+            // lists none, or lists one that is gone, is said here.
+            check_repeats(&f, &files)?;
+            continue;
+        }
+        if v.get("attempt").is_some() {
             continue;
         }
         match record_of(&f, &v) {
@@ -178,6 +213,41 @@ mod tests {
             want,
             "file: its repeats"
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_failed_retry_attempt_does_not_count_as_a_run_of_its_test() {
+        let dir = std::env::temp_dir().join(format!("ktstr-load-att-{}", std::process::id()));
+        let att = dir.join("attempts").join("t");
+        std::fs::create_dir_all(&att).unwrap();
+        let mut failed = record("t", "failed");
+        failed["attempt"] = serde_json::json!({"index": 1, "of": 3});
+        std::fs::write(att.join("1.json"), failed.to_string()).unwrap();
+        std::fs::write(dir.join("t.json"), record("t", "flaky").to_string()).unwrap();
+        let runs = load(&dir).unwrap();
+        assert_eq!(runs.len(), 1, "{runs:?}");
+        assert_eq!(runs[0].result, "flaky");
+        assert_eq!(load(&att.join("1.json")).unwrap()[0].result, "failed");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_summary_of_zero_or_missing_repeats_is_refused() {
+        let dir = std::env::temp_dir().join(format!("ktstr-load-zero-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut zero = record("t", "passed");
+        zero["repeats"] = serde_json::json!({"count": 0, "runs": []});
+        std::fs::write(dir.join("t.json"), zero.to_string()).unwrap();
+        for p in [dir.join("t.json"), dir.clone()] {
+            let e = load(&p).unwrap_err().to_string();
+            assert!(e.contains("lists no repeat (zero repeats ran)"), "{e}");
+        }
+        let mut gone = record("t", "passed");
+        gone["repeats"] = serde_json::json!({"runs": [{"record": "repeats/t/1.json"}]});
+        std::fs::write(dir.join("t.json"), gone.to_string()).unwrap();
+        let e = load(&dir).unwrap_err().to_string();
+        assert!(e.contains("repeats/t/1.json is missing"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

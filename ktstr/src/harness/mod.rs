@@ -30,6 +30,7 @@ mod ctx_payload;
 mod ctx_scenario;
 mod entry;
 mod expect;
+pub mod kept;
 mod outcome;
 mod plan;
 mod record;

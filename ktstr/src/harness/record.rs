@@ -29,8 +29,9 @@ pub(crate) fn binary_name() -> String {
 
 /// Where records go: `$KTSTR_OUTPUT_DIR`, else the cargo target directory
 /// the binary was built in (the nearest ancestor holding cargo's
-/// `CACHEDIR.TAG`), else the temp dir; then `ktstr/<binary>`.
-pub(crate) fn record_dir() -> PathBuf {
+/// `CACHEDIR.TAG`), else the temp dir; then `ktstr/<binary>`, where
+/// `<binary>` is this program's name without cargo's hash suffix.
+pub fn record_dir() -> PathBuf {
     let base = std::env::var_os("KTSTR_OUTPUT_DIR")
         .map(PathBuf::from)
         .or_else(|| {

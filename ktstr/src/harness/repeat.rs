@@ -3,30 +3,19 @@
 //! test's `retries = K`. The main function here is [`run_trial`]; the
 //! summary printed after libtest's is [`print_summary`].
 //!
-//! Records of `--repeat N`:
-//!
-//! ```text
-//! target/ktstr/<binary>/<test>.json              summary: result, pass rate, spreads
-//! target/ktstr/<binary>/repeats/<test>/<i>.json  repeat i of N: a full record
-//! ```
-//!
-//! `ktstr compare` reads the repeats as repeats of the test (its noise
-//! estimate) and skips the summary. Every run of a test first removes the
-//! repeats a previous run left, so a directory never mixes two runs.
+//! Every repeat's record and every failed attempt's record is kept (see
+//! [`super::kept`] for where); every run of a test first removes the ones
+//! a previous run left, so a directory never mixes two runs.
 
-use std::path::PathBuf;
 use std::sync::Mutex;
 
-use libtest_mimic::{Completion, Failed};
-use serde_json::{json, Value};
-
+use super::kept::RepeatRecords;
 use super::plan::Plan;
-use super::record::{
-    failure_message, file_stem, record_dir, record_path, record_value, write_json, write_record,
-};
+use super::record::{failure_message, record_dir, record_value, write_record};
 use super::run::{attempt, exit_if_interrupted, judge};
 use super::TestEntry;
-use crate::compare::{extract, spread, Spread};
+use crate::compare::Spread;
+use libtest_mimic::{Completion, Failed};
 
 /// The metrics the summary line shows; the records hold them all.
 const SHOWN: &[&str] = &["work_rate", "max_gap", "wake_p99"];
@@ -129,11 +118,6 @@ pub(crate) fn print_summary() {
     }
 }
 
-/// Where the repeats of test `name` are kept.
-fn repeats_dir(name: &str) -> PathBuf {
-    record_dir().join("repeats").join(file_stem(name))
-}
-
 /// Run `entry` as `plan` says: `--repeat N` above 1 runs it N times, a
 /// test with `retries` reruns a failure, anything else runs once.
 pub(super) fn run_trial(
@@ -141,16 +125,7 @@ pub(super) fn run_trial(
     nocapture: bool,
     plan: Plan,
 ) -> Result<Completion, Failed> {
-    let name = entry.full_name();
-    let dir = repeats_dir(&name);
-    if let Err(e) = std::fs::remove_dir_all(&dir) {
-        if e.kind() != std::io::ErrorKind::NotFound {
-            eprintln!(
-                "ktstr: could not remove the old repeats {}: {e}",
-                dir.display()
-            );
-        }
-    }
+    super::kept::clear(&record_dir(), &entry.full_name());
     if plan.repeat > 1 {
         repeated(entry, nocapture, plan.repeat)
     } else if entry.retries > 0 {
@@ -160,22 +135,11 @@ pub(super) fn run_trial(
     }
 }
 
-/// One repeat, for the summary record.
-struct Run {
-    passed: bool,
-    reason: Option<String>,
-    /// Its record, relative to the summary's directory (None: not written).
-    record: Option<PathBuf>,
-}
-
 /// Run `entry` `n` times; it passes only when every repeat passed.
 fn repeated(entry: &TestEntry, nocapture: bool, n: u32) -> Result<Completion, Failed> {
     let name = entry.full_name();
-    let dir = repeats_dir(&name);
-    let mut runs = Vec::new();
-    let mut metrics = Vec::new();
+    let mut kept = RepeatRecords::start(&record_dir(), &name, n);
     let mut first_failure = None;
-    let mut last = Value::Null;
     for i in 1..=n {
         exit_if_interrupted();
         let a = attempt(entry, nocapture);
@@ -189,38 +153,24 @@ fn repeated(entry: &TestEntry, nocapture: bool, n: u32) -> Result<Completion, Fa
             Ok(()) => ("passed", None),
             Err(r) => ("failed", Some(r.as_str())),
         };
-        let mut rec = record_value(entry, result, reason, &a.sup);
-        rec["repeat"] = json!({"index": i, "of": n});
-        metrics.push(extract(&rec));
-        let record = write_json(&dir.join(format!("{i}.json")), &rec).map(|_| {
-            PathBuf::from("repeats")
-                .join(file_stem(&name))
-                .join(format!("{i}.json"))
-        });
+        kept.add(record_value(entry, result, reason, &a.sup), reason);
         if let (Some(r), None) = (reason, &first_failure) {
             first_failure = Some((i, failure_message(&name, r, &a.sup, nocapture)));
         }
-        runs.push(Run {
-            passed: reason.is_none(),
-            reason: reason.map(str::to_string),
-            record,
-        });
-        last = rec;
     }
-    let passed = runs.iter().filter(|r| r.passed).count();
-    let spreads = spread(&metrics);
+    let passed = kept.passed();
+    let spreads = kept.spreads();
     let rate = format!("passed {passed}/{n}");
-    let reason = (passed < runs.len())
+    let reason = (passed < kept.count())
         .then(|| format!("{rate} (--repeat {n}: a test passes only when every repeat passes)"));
-    let summary = summary_record(last, &runs, &spreads, reason.as_deref());
-    let path = write_json(&record_path(&name), &summary);
     note(Note::Repeated {
         test: name.clone(),
         passed,
-        runs: runs.len(),
+        runs: kept.count(),
         spreads: spreads.clone(),
     });
     let Some(reason) = reason else {
+        kept.finish(None);
         return Ok(Completion::Completed);
     };
     let mut msg = format!("{reason}\n");
@@ -230,14 +180,8 @@ fn repeated(entry: &TestEntry, nocapture: bool, n: u32) -> Result<Completion, Fa
             entry.retries
         ));
     }
-    for (i, r) in runs.iter().enumerate() {
-        if let Some(why) = &r.reason {
-            msg.push_str(&format!(
-                "  repeat {} of {n} failed: {}\n",
-                i + 1,
-                one_line(why)
-            ));
-        }
+    for (i, why) in kept.failures() {
+        msg.push_str(&format!("  repeat {i} of {n} failed: {}\n", one_line(why)));
     }
     if !spreads.is_empty() {
         msg.push_str(&format!("spread: {}\n", shown(&spreads)));
@@ -245,46 +189,9 @@ fn repeated(entry: &TestEntry, nocapture: bool, n: u32) -> Result<Completion, Fa
     if let Some((i, first)) = first_failure {
         msg.push_str(&format!("\n--- repeat {i} of {n} ---\n{first}\n"));
     }
-    msg.push_str(&format!("repeats: {}", dir.display()));
-    if let Some(p) = path {
+    msg.push_str(&format!("repeats: {}", kept.repeats_dir().display()));
+    if let Some(p) = kept.finish(Some(&reason)) {
         msg.push_str(&format!("\nrecord: {}", p.display()));
     }
     Err(msg.into())
-}
-
-/// The summary record of a repeated test: the last repeat's record without
-/// its outcome (the repeats have theirs), with the overall result and a
-/// `repeats` block. `ktstr compare` recognises it by that block.
-fn summary_record(
-    mut last: Value,
-    runs: &[Run],
-    spreads: &[Spread],
-    reason: Option<&str>,
-) -> Value {
-    if let Some(o) = last.as_object_mut() {
-        for k in ["outcome", "faults", "elapsed_ns", "vm", "repeat"] {
-            o.remove(k);
-        }
-    }
-    last["result"] = json!(if reason.is_some() { "failed" } else { "passed" });
-    last["reason"] = json!(reason);
-    let runs: Vec<Value> = runs
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            json!({
-                "index": i + 1,
-                "result": if r.passed { "passed" } else { "failed" },
-                "reason": r.reason,
-                "record": r.record,
-            })
-        })
-        .collect();
-    last["repeats"] = json!({
-        "count": runs.len(),
-        "passed": runs.iter().filter(|r| r["result"] == "passed").count(),
-        "runs": runs,
-        "spread": spreads,
-    });
-    last
 }

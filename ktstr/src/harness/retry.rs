@@ -9,12 +9,17 @@
 //! `FLAKY: passed on attempt 2 of 3` instead: it no longer fails the run,
 //! and is still not counted as passed. Either way the record's `result`
 //! is `"flaky"`, with a `flaky` block listing the failed attempts, and
-//! the summary after libtest's lists it.
+//! the summary after libtest's lists it. Each failed attempt's full record
+//! is kept too (`attempts/<test>/<k>.json`, see [`super::kept`]), listed
+//! by the test's record.
 
 use libtest_mimic::{Completion, Failed};
 use serde_json::json;
 
-use super::record::{failure_message, record_path, record_value, write_json, write_record};
+use super::kept::write_attempt;
+use super::record::{
+    failure_message, record_dir, record_path, record_value, write_json, write_record,
+};
 use super::repeat::{note, one_line, Note};
 use super::run::{attempt, exit_if_interrupted, Attempt};
 use super::TestEntry;
@@ -34,12 +39,21 @@ struct Failure {
     reason: String,
     message: String,
     elapsed_ns: u64,
+    /// Its full record, relative to the record directory (None: not written).
+    record: Option<std::path::PathBuf>,
 }
 
 fn failures_json(failures: &[Failure]) -> serde_json::Value {
     failures
         .iter()
-        .map(|f| json!({"attempt": f.attempt, "reason": f.reason, "elapsed_ns": f.elapsed_ns}))
+        .map(|f| {
+            json!({
+                "attempt": f.attempt,
+                "reason": f.reason,
+                "elapsed_ns": f.elapsed_ns,
+                "record": f.record,
+            })
+        })
         .collect()
 }
 
@@ -63,7 +77,9 @@ pub(super) fn with_retries(entry: &TestEntry, nocapture: bool) -> Result<Complet
             }
             Ok(()) => return flaky(entry, k, &failures, &a),
             Err(reason) => {
+                let rec = record_value(entry, "failed", Some(reason), &a.sup);
                 failures.push(Failure {
+                    record: write_attempt(&record_dir(), &name, k, tries, rec),
                     attempt: k,
                     reason: reason.clone(),
                     message: failure_message(&name, reason, &a.sup, nocapture),

@@ -3,7 +3,7 @@
 //! comes back, says what happened, and the well-behaved workers are not
 //! disturbed.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ktstr::prelude::*;
 use ktstr::workload::COLLECT_DEADLINE;
@@ -11,8 +11,8 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
 use crate::helpers::{
-    assert_clean, config, lock, polite_spin, proc_exists, proc_state, wait_until, Footprint, RUN,
-    SLACK,
+    assert_clean, config, exercise, lock, polite_spin, proc_exists, proc_state, run_for,
+    start_and_wait_for_progress, wait_until, RUN, SLACK,
 };
 
 const PANIC_MSG: &str = "ktstr-test deliberate panic";
@@ -62,23 +62,8 @@ fn panicking_worker_is_reported_and_others_are_unaffected() {
     let _g = lock();
     for shape in [Shape::Fork, Shape::Thread, Shape::Pcomm] {
         let what = format!("panic in {shape:?} mode");
-        let before = Footprint::take();
-        let cfg = shaped(
-            shape,
-            3,
-            WorkType::custom("ktstr-test-panic", worker_0_panics),
-        );
-        let mut h = WorkloadHandle::spawn(&cfg).unwrap();
-        h.start();
-        std::thread::sleep(RUN);
-        let t = Instant::now();
-        let reports = h.stop_and_collect();
-        assert!(
-            t.elapsed() < SLACK,
-            "{what}: collect took {:?}",
-            t.elapsed()
-        );
-        assert_eq!(reports.len(), 3);
+        let wt = WorkType::custom("ktstr-test-panic", worker_0_panics);
+        let reports = exercise(&what, &shaped(shape, 3, wt), SLACK, run_for(RUN)).reports;
         let r0 = &reports[0];
         match &r0.exit_info {
             Some(ExitInfo::Panicked(msg)) => assert!(
@@ -100,39 +85,25 @@ fn panicking_worker_is_reported_and_others_are_unaffected() {
         for r in &reports[1..] {
             assert_clean(r, &what);
         }
-        before.assert_nothing_left(&what);
     }
 }
 
 fn stuck_worker(shape: Shape) {
     let _g = lock();
     let what = format!("a worker ignoring stop in {shape:?} mode");
-    let before = Footprint::take();
-    let cfg = shaped(
-        shape,
-        3,
-        WorkType::custom("ktstr-test-stuck", worker_0_ignores_stop),
-    );
-    let mut h = WorkloadHandle::spawn(&cfg).unwrap();
-    let tids = h.worker_pids();
-    let container = h.container_pid();
-    h.start();
-    assert!(wait_until(SLACK, || h
-        .snapshot_iterations()
-        .iter()
-        .all(|&c| c > 0)));
-    let t = Instant::now();
-    let reports = h.stop_and_collect();
-    let took = t.elapsed();
+    let wt = WorkType::custom("ktstr-test-stuck", worker_0_ignores_stop);
+    let limit = COLLECT_DEADLINE + Duration::from_secs(3);
+    let run = exercise(&what, &shaped(shape, 3, wt), limit, |h| {
+        let ids = (h.worker_pids(), h.container_pid());
+        start_and_wait_for_progress(h);
+        ids
+    });
+    let ((tids, container), reports) = (run.driven, run.reports);
     assert!(
-        took < COLLECT_DEADLINE + Duration::from_secs(3),
-        "{what}: collect took {took:?}, past the {COLLECT_DEADLINE:?} deadline"
+        run.took + Duration::from_millis(100) >= COLLECT_DEADLINE,
+        "{what}: collect gave up after {:?}, before the deadline",
+        run.took
     );
-    assert!(
-        took + Duration::from_millis(100) >= COLLECT_DEADLINE,
-        "{what}: collect gave up after {took:?}, before the deadline"
-    );
-    assert_eq!(reports.len(), 3);
     let r0 = &reports[0];
     assert!(
         r0.sentinel,
@@ -152,7 +123,6 @@ fn stuck_worker(shape: Shape) {
         "{what}: {gone} survives (state {:?})",
         proc_state(gone)
     );
-    before.assert_nothing_left(&what);
 }
 
 #[test]
@@ -165,33 +135,29 @@ fn worker_ignoring_stop_times_out_pcomm() {
     stuck_worker(Shape::Pcomm);
 }
 
+/// SIGKILL `pid` and wait until it is a zombie (dead, not yet reaped).
+fn kill_to_zombie(pid: i32) {
+    kill(Pid::from_raw(pid), Signal::SIGKILL).unwrap();
+    assert!(
+        wait_until(SLACK, || proc_state(pid) == Some('Z')),
+        "the killed task {pid} should be a zombie until collected"
+    );
+}
+
 #[test]
 fn worker_killed_from_outside_is_reported_killed() {
     let _g = lock();
     let what = "a Fork worker killed with SIGKILL";
-    let before = Footprint::take();
-    let mut h = WorkloadHandle::spawn(&config(3, WorkType::SpinWait, CloneMode::Fork)).unwrap();
-    let pids = h.worker_pids();
-    h.start();
-    assert!(wait_until(SLACK, || h
-        .snapshot_iterations()
-        .iter()
-        .all(|&c| c > 0)));
-    kill(Pid::from_raw(pids[1]), Signal::SIGKILL).unwrap();
-    assert!(
-        wait_until(SLACK, || proc_state(pids[1]) == Some('Z')),
-        "the killed worker should be a zombie until collected"
-    );
-    std::thread::sleep(Duration::from_millis(50));
-    let t = Instant::now();
-    let reports = h.stop_and_collect();
     // A dead worker's pipe is at EOF at once: it must not cost the deadline.
-    assert!(
-        t.elapsed() < SLACK,
-        "{what}: collect took {:?}",
-        t.elapsed()
-    );
-    assert_eq!(reports.len(), 3);
+    let cfg = config(3, WorkType::SpinWait, CloneMode::Fork);
+    let run = exercise(what, &cfg, SLACK, |h| {
+        let pids = h.worker_pids();
+        start_and_wait_for_progress(h);
+        kill_to_zombie(pids[1]);
+        std::thread::sleep(Duration::from_millis(50));
+        pids
+    });
+    let (pids, reports) = (run.driven, run.reports);
     let r1 = &reports[1];
     assert!(r1.sentinel, "{what}: {r1:#?}");
     assert_eq!(r1.exit_info, Some(ExitInfo::Killed(9)), "{what}");
@@ -202,34 +168,26 @@ fn worker_killed_from_outside_is_reported_killed() {
         !proc_exists(pids[1]),
         "{what}: the killed worker was not reaped"
     );
-    before.assert_nothing_left(what);
 }
 
 fn stop_cuts_sleep_short(wt: WorkType, label: &str) {
     let _g = lock();
     for mode in [CloneMode::Fork, CloneMode::Thread] {
         let what = format!("{label} in {mode:?} mode");
-        let before = Footprint::take();
-        let mut h = WorkloadHandle::spawn(&config(2, wt.clone(), mode)).unwrap();
-        h.start();
         // Long enough for every worker to be well into its long sleep.
-        std::thread::sleep(Duration::from_millis(150));
-        let t = Instant::now();
-        let reports = h.stop_and_collect();
-        let took = t.elapsed();
-        // Expected: milliseconds. A sleep that ignored stop would take the
-        // full 5 s collect deadline (or the sleep itself).
-        assert!(took < SLACK, "{what}: stop took {took:?}");
+        // Expected: milliseconds to stop. A sleep that ignored stop would
+        // take the full 5 s collect deadline (or the sleep itself).
+        let into = Duration::from_millis(150);
+        let reports = exercise(&what, &config(2, wt.clone(), mode), SLACK, run_for(into)).reports;
         for r in &reports {
             assert_clean(r, &what);
             assert!(
-                r.wall_time_ns < (Duration::from_millis(150) + SLACK).as_nanos() as u64,
+                r.wall_time_ns < (into + SLACK).as_nanos() as u64,
                 "{what}: worker {} ran for {} ns",
                 r.index,
                 r.wall_time_ns
             );
         }
-        before.assert_nothing_left(&what);
     }
 }
 
@@ -270,16 +228,8 @@ fn a_body_error_is_reported_in_a_real_report() {
     let _g = lock();
     for shape in [Shape::Fork, Shape::Thread, Shape::Pcomm] {
         let what = format!("a body error in {shape:?} mode");
-        let before = Footprint::take();
-        let cfg = shaped(
-            shape,
-            3,
-            WorkType::custom("ktstr-test-fails", worker_0_fails),
-        );
-        let mut h = WorkloadHandle::spawn(&cfg).unwrap();
-        h.start();
-        std::thread::sleep(RUN);
-        let reports = h.stop_and_collect();
+        let wt = WorkType::custom("ktstr-test-fails", worker_0_fails);
+        let reports = exercise(&what, &shaped(shape, 3, wt), SLACK, run_for(RUN)).reports;
         let r0 = &reports[0];
         assert!(!r0.sentinel, "{what}: {r0:#?}");
         assert_eq!(r0.exit_info, None, "{what}");
@@ -294,7 +244,6 @@ fn a_body_error_is_reported_in_a_real_report() {
         for r in &reports[1..] {
             assert_clean(r, &what);
         }
-        before.assert_nothing_left(&what);
     }
 }
 
@@ -310,28 +259,16 @@ fn a_worker_that_finishes_early_still_reports() {
     let _g = lock();
     for shape in [Shape::Fork, Shape::Thread, Shape::Pcomm] {
         let what = format!("early return in {shape:?} mode");
-        let before = Footprint::take();
-        let cfg = shaped(
-            shape,
-            2,
-            WorkType::custom("ktstr-test-early", returns_early),
-        );
-        let mut h = WorkloadHandle::spawn(&cfg).unwrap();
-        h.start();
-        std::thread::sleep(RUN);
-        assert_eq!(h.snapshot_iterations(), vec![1, 1], "{what}");
-        let t = Instant::now();
-        let reports = h.stop_and_collect();
-        assert!(
-            t.elapsed() < SLACK,
-            "{what}: collect took {:?}",
-            t.elapsed()
-        );
-        for r in &reports {
+        let wt = WorkType::custom("ktstr-test-early", returns_early);
+        let run = exercise(&what, &shaped(shape, 2, wt), SLACK, |h| {
+            run_for(RUN)(h);
+            h.snapshot_iterations()
+        });
+        assert_eq!(run.driven, vec![1, 1], "{what}");
+        for r in &run.reports {
             assert_clean(r, &what);
             assert_eq!((r.work_units, r.iterations), (4096, 1), "{what}");
         }
-        before.assert_nothing_left(&what);
     }
 }
 
@@ -351,85 +288,51 @@ fn worker_1_exits(w: &mut Worker) -> Result<(), String> {
 fn a_fork_worker_that_exits_is_reported_exited() {
     let _g = lock();
     let what = "a Fork worker calling _exit(3)";
-    let before = Footprint::take();
-    let cfg = shaped(
-        Shape::Fork,
-        3,
-        WorkType::custom("ktstr-test-exit", worker_1_exits),
-    );
-    let mut h = WorkloadHandle::spawn(&cfg).unwrap();
-    let pids = h.worker_pids();
-    h.start();
-    std::thread::sleep(RUN);
-    let t = Instant::now();
-    let reports = h.stop_and_collect();
-    assert!(
-        t.elapsed() < SLACK,
-        "{what}: collect took {:?}",
-        t.elapsed()
-    );
+    let wt = WorkType::custom("ktstr-test-exit", worker_1_exits);
+    let run = exercise(what, &shaped(Shape::Fork, 3, wt), SLACK, |h| {
+        run_for(RUN)(h);
+        h.worker_pids()
+    });
+    let (pids, reports) = (run.driven, run.reports);
     assert!(reports[1].sentinel, "{what}: {:#?}", reports[1]);
     assert_eq!(reports[1].exit_info, Some(ExitInfo::Exited(3)), "{what}");
     assert_eq!(reports[1].tid, pids[1]);
     assert_clean(&reports[0], what);
     assert_clean(&reports[2], what);
-    before.assert_nothing_left(what);
 }
 
 #[test]
 fn a_killed_pcomm_container_yields_killed_sentinels() {
     let _g = lock();
     let what = "a pcomm container killed with SIGKILL";
-    let before = Footprint::take();
     let cfg = shaped(Shape::Pcomm, 3, WorkType::SpinWait);
-    let mut h = WorkloadHandle::spawn(&cfg).unwrap();
-    let c = h.container_pid().unwrap();
-    h.start();
-    assert!(wait_until(SLACK, || h
-        .snapshot_iterations()
-        .iter()
-        .all(|&n| n > 0)));
-    kill(Pid::from_raw(c), Signal::SIGKILL).unwrap();
-    assert!(wait_until(SLACK, || proc_state(c) == Some('Z')));
-    let t = Instant::now();
-    let reports = h.stop_and_collect();
-    assert!(
-        t.elapsed() < SLACK,
-        "{what}: collect took {:?}",
-        t.elapsed()
-    );
-    assert_eq!(reports.len(), 3);
-    for r in &reports {
+    let run = exercise(what, &cfg, SLACK, |h| {
+        let c = h.container_pid().unwrap();
+        start_and_wait_for_progress(h);
+        kill_to_zombie(c);
+        c
+    });
+    for r in &run.reports {
         assert!(r.sentinel, "{what}: {r:#?}");
         assert_eq!(r.exit_info, Some(ExitInfo::Killed(9)), "{what}");
     }
-    assert!(!proc_exists(c));
-    before.assert_nothing_left(what);
+    assert!(!proc_exists(run.driven));
 }
 
 #[test]
 fn a_fork_worker_killed_before_start_is_reported_killed() {
     let _g = lock();
     let what = "a Fork worker killed before start";
-    let before = Footprint::take();
-    let mut h = WorkloadHandle::spawn(&config(3, WorkType::SpinWait, CloneMode::Fork)).unwrap();
-    let pids = h.worker_pids();
-    kill(Pid::from_raw(pids[0]), Signal::SIGKILL).unwrap();
-    assert!(wait_until(SLACK, || proc_state(pids[0]) == Some('Z')));
-    h.start();
-    std::thread::sleep(RUN);
-    let t = Instant::now();
-    let reports = h.stop_and_collect();
-    assert!(
-        t.elapsed() < SLACK,
-        "{what}: collect took {:?}",
-        t.elapsed()
-    );
+    let cfg = config(3, WorkType::SpinWait, CloneMode::Fork);
+    let reports = exercise(what, &cfg, SLACK, |h| {
+        kill_to_zombie(h.worker_pids()[0]);
+        run_for(RUN)(h);
+    })
+    .reports;
     assert_eq!(reports[0].exit_info, Some(ExitInfo::Killed(9)), "{what}");
     assert!(reports[0].sentinel);
     assert_clean(&reports[1], what);
     assert_clean(&reports[2], what);
-    before.assert_nothing_left(what);
 }
 
 /// Blocks in `pause()` between passes: only a signal gets it out.
@@ -453,29 +356,14 @@ fn stop_interrupts_a_blocking_call_in_worker_processes() {
     // Not Thread mode: nothing can interrupt a thread of the test process.
     for shape in [Shape::Fork, Shape::Pcomm] {
         let what = format!("a worker blocked in pause() in {shape:?} mode");
-        let before = Footprint::take();
-        let cfg = shaped(
-            shape,
-            2,
-            WorkType::custom("ktstr-test-pause", blocks_in_pause),
-        );
-        let mut h = WorkloadHandle::spawn(&cfg).unwrap();
-        h.start();
-        assert!(wait_until(SLACK, || h
-            .snapshot_iterations()
-            .iter()
-            .all(|&n| n > 0)));
-        std::thread::sleep(Duration::from_millis(100));
-        let t = Instant::now();
-        let reports = h.stop_and_collect();
-        assert!(
-            t.elapsed() < SLACK,
-            "{what}: collect took {:?}",
-            t.elapsed()
-        );
+        let wt = WorkType::custom("ktstr-test-pause", blocks_in_pause);
+        let reports = exercise(&what, &shaped(shape, 2, wt), SLACK, |h| {
+            start_and_wait_for_progress(h);
+            std::thread::sleep(Duration::from_millis(100));
+        })
+        .reports;
         for r in &reports {
             assert_clean(r, &what);
         }
-        before.assert_nothing_left(&what);
     }
 }

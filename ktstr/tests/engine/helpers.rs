@@ -274,3 +274,62 @@ pub fn polite_spin(w: &mut Worker) -> Result<(), String> {
         }
     }
 }
+
+/// What [`exercise`] brings back.
+pub struct Exercised<T> {
+    /// Every worker's report, in spawn order.
+    pub reports: Vec<WorkerReport>,
+    /// How long `stop_and_collect` took.
+    pub took: Duration,
+    /// What the `drive` closure returned.
+    pub driven: T,
+}
+
+/// The scaffold every engine test shares: note this process's footprint,
+/// spawn `cfg`, let `drive` start and run the handle (and return what it
+/// learnt, e.g. the pids), stop and collect — asserting that took less
+/// than `collect_within` and gave one report per worker — and assert the
+/// workload left nothing behind.
+pub fn exercise<T>(
+    what: &str,
+    cfg: &WorkloadConfig,
+    collect_within: Duration,
+    drive: impl FnOnce(&mut WorkloadHandle) -> T,
+) -> Exercised<T> {
+    let before = Footprint::take();
+    let mut h = WorkloadHandle::spawn(cfg).unwrap_or_else(|e| panic!("{what}: spawn failed: {e}"));
+    let driven = drive(&mut h);
+    let t = Instant::now();
+    let reports = h.stop_and_collect();
+    let took = t.elapsed();
+    assert!(took < collect_within, "{what}: collect took {took:?}");
+    assert_eq!(
+        reports.len(),
+        cfg.num_workers,
+        "{what}: one report per worker"
+    );
+    before.assert_nothing_left(what);
+    Exercised {
+        reports,
+        took,
+        driven,
+    }
+}
+
+/// A `drive` for [`exercise`]: start, then let the workers run for `d`.
+pub fn run_for(d: Duration) -> impl FnOnce(&mut WorkloadHandle) {
+    move |h| {
+        h.start();
+        std::thread::sleep(d);
+    }
+}
+
+/// Start `h` and wait until every worker has made progress.
+pub fn start_and_wait_for_progress(h: &mut WorkloadHandle) {
+    h.start();
+    assert!(
+        wait_until(SLACK, || h.snapshot_iterations().iter().all(|&c| c > 0)),
+        "workers made no progress after start: {:?}",
+        h.snapshot_iterations()
+    );
+}

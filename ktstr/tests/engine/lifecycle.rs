@@ -8,8 +8,8 @@ use ktstr::prelude::*;
 use ktstr::workload::COLLECT_DEADLINE;
 
 use crate::helpers::{
-    assert_clean, config, has_thread, lock, proc_exists, proc_state, run, wait_until, Footprint,
-    RUN, SLACK,
+    assert_clean, config, exercise, has_thread, lock, proc_exists, proc_state, run, run_for,
+    start_and_wait_for_progress, wait_until, Footprint, RUN, SLACK,
 };
 
 const MODES: [CloneMode; 2] = [CloneMode::Fork, CloneMode::Thread];
@@ -67,46 +67,40 @@ fn spawn_returns_distinct_live_tids() {
 fn workers_are_blocked_until_start() {
     let _g = lock();
     for mode in MODES {
-        let before = Footprint::take();
-        let mut h = WorkloadHandle::spawn(&config(2, WorkType::SpinWait, mode)).unwrap();
-        let tids = h.worker_pids();
-        let ticks0: Vec<u64> = tids.iter().map(|&t| cpu_ticks(t)).collect();
-        let end = Instant::now() + Duration::from_millis(200);
-        while Instant::now() < end {
-            assert_eq!(
-                h.snapshot_iterations(),
-                vec![0, 0],
-                "{mode:?}: progress before start"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        for (i, &t) in tids.iter().enumerate() {
-            // A spinning worker would burn ~20 ticks in 200 ms.
-            let burnt = cpu_ticks(t) - ticks0[i];
-            assert!(
-                burnt <= 3,
-                "{mode:?}: worker {i} used {burnt} ticks before start"
-            );
-            if mode == CloneMode::Fork {
+        let what = format!("blocked-until-start in {mode:?} mode");
+        let run = exercise(&what, &config(2, WorkType::SpinWait, mode), SLACK, |h| {
+            let tids = h.worker_pids();
+            let ticks0: Vec<u64> = tids.iter().map(|&t| cpu_ticks(t)).collect();
+            let end = Instant::now() + Duration::from_millis(200);
+            while Instant::now() < end {
                 assert_eq!(
-                    proc_state(t),
-                    Some('S'),
-                    "{mode:?}: worker {i} should be asleep"
+                    h.snapshot_iterations(),
+                    vec![0, 0],
+                    "{mode:?}: progress before start"
                 );
+                std::thread::sleep(Duration::from_millis(20));
             }
+            for (i, &t) in tids.iter().enumerate() {
+                // A spinning worker would burn ~20 ticks in 200 ms.
+                let burnt = cpu_ticks(t) - ticks0[i];
+                assert!(
+                    burnt <= 3,
+                    "{mode:?}: worker {i} used {burnt} ticks before start"
+                );
+                if mode == CloneMode::Fork {
+                    assert_eq!(
+                        proc_state(t),
+                        Some('S'),
+                        "{mode:?}: worker {i} should be asleep"
+                    );
+                }
+            }
+            start_and_wait_for_progress(h);
+            assert!(h.is_started());
+        });
+        for r in &run.reports {
+            assert_clean(r, &what);
         }
-        h.start();
-        assert!(h.is_started());
-        assert!(
-            wait_until(SLACK, || h.snapshot_iterations().iter().all(|&c| c > 0)),
-            "{mode:?}: workers made no progress after start: {:?}",
-            h.snapshot_iterations()
-        );
-        let reports = h.stop_and_collect();
-        for r in &reports {
-            assert_clean(r, &format!("blocked-until-start in {mode:?} mode"));
-        }
-        before.assert_nothing_left(&format!("blocked-until-start in {mode:?} mode"));
     }
 }
 
@@ -114,20 +108,18 @@ fn workers_are_blocked_until_start() {
 fn start_is_idempotent() {
     let _g = lock();
     for mode in MODES {
-        let before = Footprint::take();
-        let mut h = WorkloadHandle::spawn(&config(3, WorkType::Mixed, mode)).unwrap();
-        h.start();
-        h.start();
-        std::thread::sleep(RUN / 2);
-        h.start();
-        assert!(h.is_started());
-        std::thread::sleep(RUN / 2);
-        let reports = h.stop_and_collect();
-        assert_eq!(reports.len(), 3, "{mode:?}: exactly one report per worker");
-        for r in &reports {
-            assert_clean(r, &format!("double start in {mode:?} mode"));
+        let what = format!("double start in {mode:?} mode");
+        let run = exercise(&what, &config(3, WorkType::Mixed, mode), SLACK, |h| {
+            h.start();
+            h.start();
+            std::thread::sleep(RUN / 2);
+            h.start();
+            assert!(h.is_started());
+            std::thread::sleep(RUN / 2);
+        });
+        for r in &run.reports {
+            assert_clean(r, &what);
         }
-        before.assert_nothing_left(&format!("double start in {mode:?} mode"));
     }
 }
 
@@ -135,25 +127,17 @@ fn start_is_idempotent() {
 fn stop_and_collect_starts_unstarted_workers() {
     let _g = lock();
     for mode in MODES {
-        let before = Footprint::take();
-        let h = WorkloadHandle::spawn(&config(2, WorkType::SpinWait, mode)).unwrap();
-        std::thread::sleep(Duration::from_millis(50));
-        assert!(!h.is_started());
-        assert_eq!(h.snapshot_iterations(), vec![0, 0]);
-        let t = Instant::now();
-        let reports = h.stop_and_collect();
-        assert!(
-            t.elapsed() < SLACK,
-            "{mode:?}: collect took {:?}",
-            t.elapsed()
-        );
-        assert_eq!(reports.len(), 2);
-        for r in &reports {
+        let what = format!("auto-start in {mode:?} mode");
+        let run = exercise(&what, &config(2, WorkType::SpinWait, mode), SLACK, |h| {
+            std::thread::sleep(Duration::from_millis(50));
+            assert!(!h.is_started());
+            assert_eq!(h.snapshot_iterations(), vec![0, 0]);
+        });
+        for r in &run.reports {
             // The loop is a do-while: a worker started and stopped at once
             // still runs one pass and reports it.
-            assert_clean(r, &format!("auto-start in {mode:?} mode"));
+            assert_clean(r, &what);
         }
-        before.assert_nothing_left(&format!("auto-start in {mode:?} mode"));
     }
 }
 
@@ -161,29 +145,31 @@ fn stop_and_collect_starts_unstarted_workers() {
 fn snapshots_are_monotonic() {
     let _g = lock();
     for mode in MODES {
-        let before = Footprint::take();
-        let mut h = WorkloadHandle::spawn(&config(3, WorkType::Mixed, mode)).unwrap();
-        h.start();
-        let mut last = h.snapshot_iterations();
-        assert_eq!(last.len(), 3);
-        for _ in 0..8 {
-            std::thread::sleep(Duration::from_millis(30));
-            let now = h.snapshot_iterations();
-            for i in 0..3 {
-                assert!(
-                    now[i] >= last[i],
-                    "{mode:?}: worker {i} went back: {last:?} -> {now:?}"
-                );
+        let what = format!("snapshots in {mode:?} mode");
+        let run = exercise(&what, &config(3, WorkType::Mixed, mode), SLACK, |h| {
+            h.start();
+            let mut last = h.snapshot_iterations();
+            assert_eq!(last.len(), 3);
+            for _ in 0..8 {
+                std::thread::sleep(Duration::from_millis(30));
+                let now = h.snapshot_iterations();
+                for i in 0..3 {
+                    assert!(
+                        now[i] >= last[i],
+                        "{mode:?}: worker {i} went back: {last:?} -> {now:?}"
+                    );
+                }
+                last = now;
             }
-            last = now;
-        }
+            last
+        });
+        let last = run.driven;
         assert!(
             last.iter().all(|&c| c > 0),
             "{mode:?}: no progress: {last:?}"
         );
-        let reports = h.stop_and_collect();
-        for (i, r) in reports.iter().enumerate() {
-            assert_clean(r, &format!("snapshots in {mode:?} mode"));
+        for (i, r) in run.reports.iter().enumerate() {
+            assert_clean(r, &what);
             assert!(
                 r.iterations >= last[i],
                 "{mode:?}: worker {i} reported {} iterations, fewer than the snapshot {}",
@@ -191,7 +177,6 @@ fn snapshots_are_monotonic() {
                 last[i]
             );
         }
-        before.assert_nothing_left(&format!("snapshots in {mode:?} mode"));
     }
 }
 
@@ -201,14 +186,8 @@ fn every_report_comes_back_from_many_workers() {
     for mode in MODES {
         for delay in [Duration::ZERO, Duration::from_millis(200)] {
             let what = format!("64 workers in {mode:?} mode stopped {delay:?} after start");
-            let before = Footprint::take();
-            let mut h = WorkloadHandle::spawn(&config(64, WorkType::SpinWait, mode)).unwrap();
-            h.start();
-            std::thread::sleep(delay);
-            let t = Instant::now();
-            let reports = h.stop_and_collect();
-            let took = t.elapsed();
-            assert_eq!(reports.len(), 64, "{what}");
+            let cfg = config(64, WorkType::SpinWait, mode);
+            let reports = exercise(&what, &cfg, COLLECT_DEADLINE, run_for(delay)).reports;
             let bad: Vec<_> = reports
                 .iter()
                 .filter(|r| !r.is_clean() || r.work_units == 0)
@@ -218,8 +197,6 @@ fn every_report_comes_back_from_many_workers() {
             for r in &reports {
                 assert_clean(r, &what);
             }
-            assert!(took < COLLECT_DEADLINE, "{what}: collect took {took:?}");
-            before.assert_nothing_left(&what);
         }
     }
 }
@@ -233,11 +210,7 @@ fn drop_without_collect_kills_and_reaps_fork_workers() {
         let mut h = WorkloadHandle::spawn(&config(3, WorkType::SpinWait, CloneMode::Fork)).unwrap();
         let pids = h.worker_pids();
         if started {
-            h.start();
-            assert!(wait_until(SLACK, || h
-                .snapshot_iterations()
-                .iter()
-                .all(|&c| c > 0)));
+            start_and_wait_for_progress(&mut h);
         }
         let t = Instant::now();
         drop(h);
@@ -263,11 +236,7 @@ fn drop_without_collect_ends_thread_workers() {
         let mut h = WorkloadHandle::spawn(&config(3, WorkType::Mixed, CloneMode::Thread)).unwrap();
         let tids = h.worker_pids();
         if started {
-            h.start();
-            assert!(wait_until(SLACK, || h
-                .snapshot_iterations()
-                .iter()
-                .all(|&c| c > 0)));
+            start_and_wait_for_progress(&mut h);
         }
         let t = Instant::now();
         drop(h);
@@ -295,11 +264,7 @@ fn drop_without_collect_kills_the_pcomm_container() {
         let mut h = WorkloadHandle::spawn(&cfg).unwrap();
         let container = h.container_pid().expect("a pcomm workload has a container");
         if started {
-            h.start();
-            assert!(wait_until(SLACK, || h
-                .snapshot_iterations()
-                .iter()
-                .all(|&c| c > 0)));
+            start_and_wait_for_progress(&mut h);
         }
         drop(h);
         assert!(
@@ -365,11 +330,7 @@ fn several_handles_live_side_by_side() {
     })
     .unwrap();
     // Starting one handle releases only its own workers.
-    fork.start();
-    assert!(wait_until(SLACK, || fork
-        .snapshot_iterations()
-        .iter()
-        .all(|&c| c > 0)));
+    start_and_wait_for_progress(&mut fork);
     std::thread::sleep(Duration::from_millis(50));
     assert_eq!(
         thread.snapshot_iterations(),

@@ -102,6 +102,18 @@ fn a_pass_after_a_retry_is_flaky_and_fails() {
         rec["outcome"]["passed"].as_bool().unwrap(),
         "the passing attempt's outcome"
     );
+    // The failed attempt is kept whole, not only summarised.
+    assert_eq!(
+        failures[0]["record"],
+        "attempts/fails_first_attempt_only/1.json"
+    );
+    let first = record(&dir, "attempts/fails_first_attempt_only/1.json");
+    assert_eq!(
+        (&first["result"], &first["attempt"]),
+        (&"failed".into(), &serde_json::json!({"index": 1, "of": 3}))
+    );
+    assert_eq!(first["reason"], "deliberate failure on the first attempt");
+    assert_eq!(first["test"], "fails_first_attempt_only");
 }
 
 #[test]
@@ -160,6 +172,20 @@ fn retries_neither_hide_a_consistent_failure_nor_touch_a_pass() {
     assert_eq!(
         (&rec["result"], &rec["attempts"]["count"]),
         (&"failed".into(), &2.into())
+    );
+    for k in 1..=2 {
+        let rel = format!("attempts/always_fails/{k}.json");
+        assert_eq!(rec["attempts"]["failures"][k - 1]["record"], rel.as_str());
+        let att = record(&dir, &rel);
+        assert_eq!(
+            (&att["result"], &att["attempt"]["index"]),
+            (&"failed".into(), &k.into())
+        );
+    }
+    assert!(
+        !dir.join("out/ktstr/ktstr-flaky-fixture/attempts/passes_at_once")
+            .exists(),
+        "a test that passed at once keeps no attempts"
     );
     assert_eq!(record(&dir, "passes_at_once.json")["result"], "passed");
     assert!(!out.stderr.contains("FLAKY"), "{}", out.stderr);

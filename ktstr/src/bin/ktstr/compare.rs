@@ -41,6 +41,7 @@ pub fn main(args: CompareArgs) -> Result<(), Failure> {
     let a = load(&args.a).map_err(|e| Failure::Usage(e.to_string()))?;
     let b = load(&args.b).map_err(|e| Failure::Usage(e.to_string()))?;
     let c = compare(&a, &b, args.threshold);
+    no_test_in_common(&c, &args)?;
     if args.json {
         let text = serde_json::to_string_pretty(&c).map_err(|e| Failure::Runtime(e.into()))?;
         println!("{text}");
@@ -56,6 +57,39 @@ pub fn main(args: CompareArgs) -> Result<(), Failure> {
         )));
     }
     Ok(())
+}
+
+/// Two runs without one test in common compare nothing: a usage error
+/// (records of different suites, or the wrong directory), naming a few
+/// tests of each side.
+fn no_test_in_common(c: &Comparison, args: &CompareArgs) -> Result<(), Failure> {
+    let only = |v: Verdict| -> Vec<&str> {
+        let names: Vec<&str> = c
+            .tests
+            .iter()
+            .filter(|t| t.result == v)
+            .map(|t| t.test.as_str())
+            .collect();
+        names
+    };
+    let (in_a, in_b) = (only(Verdict::OnlyInA), only(Verdict::OnlyInB));
+    if in_a.len() + in_b.len() < c.tests.len() {
+        return Ok(());
+    }
+    let few = |names: &[&str]| {
+        let mut s = names.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+        if names.len() > 3 {
+            s.push_str(&format!(" and {} more", names.len() - 3));
+        }
+        s
+    };
+    Err(Failure::Usage(format!(
+        "{} and {} have no test in common (A: {}; B: {}): compare two runs of the same tests",
+        args.a.display(),
+        args.b.display(),
+        few(&in_a),
+        few(&in_b)
+    )))
 }
 
 fn word(v: Verdict) -> &'static str {

@@ -17,6 +17,7 @@ mod compare;
 mod list;
 mod repeat;
 mod run;
+mod run_table;
 mod topo;
 mod vm_run;
 

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use ktstr::prelude::*;
-use ktstr::stats::{self, Percentiles};
 
+use crate::run_table::print_table;
 use crate::Failure;
 
 /// Arguments of `ktstr run`.
@@ -49,11 +49,19 @@ pub(crate) struct RunArgs {
     /// arguments, e.g. "scx_bpfland --slice-us 2000"): started and attached
     /// before the workers, watched, stopped after; its failure fails the run.
     #[arg(long, value_name = "CMD")]
-    scheduler: Option<String>,
+    pub(crate) scheduler: Option<String>,
     /// Run the workload N times (N ≥ 1) and report how many runs passed
     /// and each metric's spread (mean, ±CV, range) over them.
     #[arg(long, default_value_t = 1, value_parser = parse_repeat, value_name = "N")]
     pub(crate) repeat: u32,
+    /// Keep the run's record (with --repeat: every repeat's and a summary)
+    /// under DIR instead of target/ktstr/ktstr/ (or $KTSTR_OUTPUT_DIR/ktstr/ktstr/),
+    /// for `ktstr compare`. Not with --vm: the guest's records stay there.
+    #[arg(long, value_name = "DIR", conflicts_with = "vm")]
+    pub(crate) record: Option<std::path::PathBuf>,
+    /// Set by `ktstr run --vm` for the run inside the VM: keep no record.
+    #[arg(long = "in-vm-guest", hide = true)]
+    pub(crate) in_vm_guest: bool,
     #[command(flatten)]
     vm: crate::vm_run::VmArgs,
 }
@@ -189,7 +197,11 @@ pub(crate) fn main(args: RunArgs) -> Result<(), Failure> {
     let result = if args.repeat > 1 {
         crate::repeat::run(&args, &config)
     } else {
-        measure(&args, &config).and_then(|m| show(&args, &config, &m))
+        measure(&args, &config).and_then(|m| {
+            let result = show(&args, &config, &m);
+            crate::repeat::keep_one(&args, &config, &m, &result);
+            result
+        })
     };
     // The scheduler's fate decides over the workload's: verdicts taken
     // without it attached are not its verdicts.
@@ -310,100 +322,4 @@ pub(crate) fn verdict(reports: &[WorkerReport]) -> Result<(), Failure> {
         )));
     }
     Ok(())
-}
-
-fn us(ns: u64) -> String {
-    format!("{:.1}", ns as f64 / 1000.0)
-}
-
-pub(crate) fn print_table(reports: &[WorkerReport], ran: Duration, interrupted: bool) {
-    println!(
-        "{:>3} {:>8} {:<14} {:>14} {:>12} {:>9} {:>6} {:>8} {:>9} {:>10} {:>10} {:>9}  NOTES",
-        "#",
-        "TID",
-        "GROUP/ROLE",
-        "WORK UNITS",
-        "UNITS/S",
-        "CPU MS",
-        "CPU%",
-        "MIGR",
-        "MAXGAP MS",
-        "WAKE P50us",
-        "WAKE P99us",
-        "CSW V/I"
-    );
-    for r in reports {
-        let cpu_pct = 100.0 * r.cpu_share();
-        let lat = Percentiles::of(&r.wake_latency.samples);
-        let mut notes: Vec<String> = Vec::new();
-        if r.sentinel {
-            notes.push("NO REPORT".into());
-        }
-        if let Some(e) = &r.exit_info {
-            notes.push(format!("exit: {e:?}"));
-        }
-        for e in [
-            &r.error,
-            &r.affinity_error,
-            &r.policy_error,
-            &r.nice_error,
-            &r.mempolicy_error,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            notes.push(e.clone());
-        }
-        notes.extend(r.notes.iter().cloned());
-        println!(
-            "{:>3} {:>8} {:<14} {:>14} {:>12.0} {:>9.1} {:>6.1} {:>8} {:>9.1} {:>10} {:>10} {:>9}  {}",
-            r.index,
-            r.tid,
-            format!("{}/{}", r.group, r.role),
-            r.work_units,
-            r.work_rate(),
-            r.cpu_time_ns as f64 / 1e6,
-            cpu_pct,
-            r.migrations,
-            r.max_gap_ns as f64 / 1e6,
-            lat.map_or("-".into(), |l| us(l.p50)),
-            lat.map_or("-".into(), |l| us(l.p99)),
-            format!("{}/{}", r.voluntary_csw, r.involuntary_csw),
-            notes.join("; ")
-        );
-    }
-    let rates: Vec<f64> = reports
-        .iter()
-        .filter(|r| !r.sentinel)
-        .map(|r| r.work_rate())
-        .collect();
-    let total: u64 = reports.iter().map(|r| r.work_units).sum();
-    let spread = match (
-        rates.iter().cloned().fold(f64::INFINITY, f64::min),
-        rates.iter().cloned().fold(0.0, f64::max),
-    ) {
-        (lo, hi) if hi > 0.0 => 100.0 * (hi - lo) / hi,
-        _ => 0.0,
-    };
-    let mut all: Vec<u64> = reports
-        .iter()
-        .flat_map(|r| r.wake_latency.samples.iter().copied())
-        .collect();
-    all.sort_unstable();
-    println!(
-        "ran {:.2}s{}: {} units total; rate spread {:.1}% (max-min)/max; rate CV {:.3}{}",
-        ran.as_secs_f64(),
-        if interrupted { " (interrupted)" } else { "" },
-        total,
-        spread,
-        stats::cv(&rates).unwrap_or(0.0),
-        match (
-            stats::percentile_sorted(&all, 50.0),
-            stats::percentile_sorted(&all, 99.0)
-        ) {
-            (Some(p50), Some(p99)) =>
-                format!("; wake latency p50 {} us, p99 {} us", us(p50), us(p99)),
-            _ => String::new(),
-        }
-    );
 }

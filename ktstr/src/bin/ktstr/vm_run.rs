@@ -34,7 +34,12 @@ impl VmArgs {
     }
 }
 
-/// This process's arguments after `run`, without the VM options.
+/// The flag `ktstr run` gets inside the VM (hidden): it keeps no record
+/// there, where nobody could read it.
+pub(crate) const IN_GUEST_FLAG: &str = "--in-vm-guest";
+
+/// This process's arguments after `run`, without the VM options, and
+/// [`IN_GUEST_FLAG`].
 fn guest_args() -> Vec<String> {
     let mut out = Vec::new();
     let mut it = std::env::args().skip(1).peekable();
@@ -50,6 +55,7 @@ fn guest_args() -> Vec<String> {
             _ => out.push(a),
         }
     }
+    out.push(IN_GUEST_FLAG.into());
     out
 }
 

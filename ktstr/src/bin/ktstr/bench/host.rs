@@ -112,3 +112,25 @@ pub(crate) fn thread_cpu_ns() -> u64 {
         .map(|ts| ts.tv_sec() as u64 * 1_000_000_000 + ts.tv_nsec() as u64)
         .unwrap_or(0)
 }
+
+/// The caveat printed under the host line.
+pub(super) const NOISE_NOTE: &str =
+    "figures come from a shared, noisy machine (other jobs use the same \
+     CPUs at the same time): compare medians, expect outliers, and do not read small \
+     differences as real";
+
+/// Print the host line and the noise note.
+pub(super) fn print_host(host: &Host) {
+    println!(
+        "host: {} ({}), {}, {} CPUs online ({}), {} allowed ({}); load average {}",
+        host.kernel,
+        host.kernel_build,
+        host.cpu_model.as_deref().unwrap_or("unknown CPU"),
+        host.online_cpus.len(),
+        host.online_cpus,
+        host.allowed_cpus.len(),
+        host.allowed_cpus,
+        host.loadavg_before.as_deref().unwrap_or("?"),
+    );
+    println!("note: {NOISE_NOTE}.");
+}

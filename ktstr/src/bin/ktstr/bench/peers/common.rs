@@ -58,6 +58,25 @@ pub(crate) struct Sample {
     pub csw_per: f64,
 }
 
+impl Sample {
+    /// `count` round trips or messages over `seconds`, with the CPU time
+    /// and context switches of every task in `reports` per one of them.
+    pub(crate) fn of_reports(reports: &[WorkerReport], count: u64, seconds: f64) -> Sample {
+        let cpu: u64 = reports.iter().map(|r| r.cpu_time_ns).sum();
+        let csw: u64 = reports
+            .iter()
+            .map(|r| r.voluntary_csw + r.involuntary_csw)
+            .sum();
+        Sample {
+            rate: count as f64 / seconds,
+            count,
+            seconds,
+            cpu_us_per: cpu as f64 / 1e3 / count as f64,
+            csw_per: csw as f64 / count as f64,
+        }
+    }
+}
+
 /// One table row: a benchmark in one placement, over all repeats.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct Row {

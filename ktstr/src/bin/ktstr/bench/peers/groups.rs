@@ -7,8 +7,8 @@ use anyhow::{anyhow, bail, Context};
 use ktstr::prelude::*;
 use serde::Serialize;
 
-use super::super::peers_exec::{self, Ran, Tool};
-use super::super::peers_parse::{parse_hackbench, parse_perf_messaging, parse_perf_pipe};
+use super::exec::{self, Ran, Tool};
+use super::parse::{parse_hackbench, parse_perf_messaging, parse_perf_pipe};
 
 use super::common::*;
 use super::pairs::*;
@@ -35,18 +35,7 @@ pub(super) fn ktstr_groups(pairs: usize, run_for: Duration) -> anyhow::Result<Sa
     if msgs == 0 {
         bail!("no message was exchanged");
     }
-    let cpu: u64 = reports.iter().map(|r| r.cpu_time_ns).sum();
-    let csw: u64 = reports
-        .iter()
-        .map(|r| r.voluntary_csw + r.involuntary_csw)
-        .sum();
-    Ok(Sample {
-        rate: msgs as f64 / window.as_secs_f64(),
-        count: msgs,
-        seconds: window.as_secs_f64(),
-        cpu_us_per: cpu as f64 / 1e3 / msgs as f64,
-        csw_per: csw as f64 / msgs as f64,
-    })
+    Ok(Sample::of_reports(&reports, msgs, window.as_secs_f64()))
 }
 
 /// A [`Sample`] of `msgs` messages in `seconds`, with the CPU time and
@@ -76,7 +65,7 @@ pub(super) fn perf_pipes(
     limit: Duration,
 ) -> anyhow::Result<(Sample, f64)> {
     let copies = |l: u64| vec![perf_pipe_args(CloneMode::Fork, l); pairs];
-    let full = peers_exec::run(perf, &copies(loops), None, limit)?;
+    let full = exec::run(perf, &copies(loops), None, limit)?;
     for out in &full.outputs {
         let p = parse_perf_pipe(out).map_err(|e| anyhow!(e))?;
         if p.loops.is_some_and(|l| l != loops) {
@@ -88,7 +77,7 @@ pub(super) fn perf_pipes(
     }
     // Too short for perf's own timer (it prints 0.000 s): only the exit
     // status is checked.
-    let startup = peers_exec::run(perf, &copies(1), None, limit)?;
+    let startup = exec::run(perf, &copies(1), None, limit)?;
     let seconds = full.wall.as_secs_f64() - startup.wall.as_secs_f64();
     if seconds <= 0.0 {
         bail!(
@@ -133,7 +122,7 @@ pub(super) fn messaging(
     loops: u64,
     limit: Duration,
 ) -> anyhow::Result<Sample> {
-    let ran = peers_exec::run(perf, &[messaging_args(groups, loops)], None, limit)?;
+    let ran = exec::run(perf, &[messaging_args(groups, loops)], None, limit)?;
     let m = parse_perf_messaging(&ran.outputs[0]).map_err(|e| anyhow!(e))?;
     let fds = m.per_group.unwrap_or(MESSAGING_FDS);
     let g = m.groups.unwrap_or(groups);
@@ -164,7 +153,7 @@ pub(super) fn hackbench(
     loops: u64,
     limit: Duration,
 ) -> anyhow::Result<Sample> {
-    let ran = peers_exec::run(path, &[hackbench_args(pairs, loops)], None, limit)?;
+    let ran = exec::run(path, &[hackbench_args(pairs, loops)], None, limit)?;
     let h = parse_hackbench(&ran.outputs[0]).map_err(|e| anyhow!(e))?;
     let g = h.groups.unwrap_or(pairs as u64);
     let f = h.fds.unwrap_or(1);

@@ -23,15 +23,21 @@
 //! missing or fails is skipped with the reason (and the Debian package
 //! that provides it); only an engine failure fails the bench.
 //!
-//! The main types here are [`PeersPlan`] and [`Row`].
+//! The main types here are [`PeersPlan`] and [`Row`]; [`cli`] runs it
+//! ([`PeersArgs`], [`main`]), [`exec`] runs the peer programs and [`parse`]
+//! reads their output.
 
+mod cli;
 mod common;
+mod exec;
 mod groups;
 mod pairs;
+mod parse;
 mod print;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use cli::{main, PeersArgs};
 pub(crate) use common::*;
 pub(crate) use groups::*;
 pub(crate) use pairs::*;

@@ -6,8 +6,8 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context};
 use ktstr::prelude::*;
 
-use super::super::peers_exec::{self, Tool};
-use super::super::peers_parse::parse_perf_pipe;
+use super::exec::{self, Tool};
+use super::parse::parse_perf_pipe;
 
 use super::common::*;
 
@@ -38,19 +38,8 @@ pub(super) fn ktstr_pair(
     if ping.work_units == 0 || ping.wall_time_ns == 0 {
         bail!("the ping worker completed no round trip");
     }
-    let units = ping.work_units as f64;
-    let cpu: u64 = reports.iter().map(|r| r.cpu_time_ns).sum();
-    let csw: u64 = reports
-        .iter()
-        .map(|r| r.voluntary_csw + r.involuntary_csw)
-        .sum();
-    Ok(Sample {
-        rate: ping.work_rate(),
-        count: ping.work_units,
-        seconds: ping.wall_time_ns as f64 / 1e9,
-        cpu_us_per: cpu as f64 / 1e3 / units,
-        csw_per: csw as f64 / units,
-    })
+    let seconds = ping.wall_time_ns as f64 / 1e9;
+    Ok(Sample::of_reports(&reports, ping.work_units, seconds))
 }
 
 /// Every report real, clean, and (when pinned) on the pinned CPU only.
@@ -104,7 +93,7 @@ pub(super) fn perf_pipe(
     pin: Option<usize>,
     limit: Duration,
 ) -> anyhow::Result<Sample> {
-    let ran = peers_exec::run(perf, &[perf_pipe_args(mode, loops)], pin, limit)?;
+    let ran = exec::run(perf, &[perf_pipe_args(mode, loops)], pin, limit)?;
     let p = parse_perf_pipe(&ran.outputs[0]).map_err(|e| anyhow!(e))?;
     let done = p.loops.unwrap_or(loops);
     if done != loops {

@@ -21,7 +21,7 @@ use anyhow::Context;
 use ktstr::prelude::*;
 use serde::Serialize;
 
-use super::stats::{cell, Summary};
+use super::super::stats::{cell, Summary};
 
 /// Workers of the `start()` measurement.
 const START_WORKERS: usize = 512;
@@ -160,7 +160,7 @@ pub(crate) fn run(repeat: usize, mut progress: impl FnMut(usize)) -> anyhow::Res
 
 /// Print the section.
 pub(crate) fn print(c: &Controller) {
-    use super::table::{print_table, Align::Left as L, Align::Right as R};
+    use super::super::table::{print_table, Align::Left as L, Align::Right as R};
     let secs = RUN_FOR.as_secs_f64();
     let mut rows = vec![
         vec![

@@ -25,8 +25,8 @@ use anyhow::Context;
 use ktstr::prelude::*;
 use serde::Serialize;
 
-use super::host::thread_cpu_ns;
-use super::stats::{cell, Summary};
+use super::super::host::thread_cpu_ns;
+use super::super::stats::{cell, Summary};
 
 /// One row of the lifecycle table: a clone mode and a worker count.
 #[derive(Clone, Copy, Debug)]
@@ -382,7 +382,7 @@ pub(crate) fn warnings(results: &[CaseResult], plan: &LifecyclePlan) -> Vec<Stri
 
 /// Print the lifecycle table and its legend.
 pub(crate) fn print(results: &[CaseResult], plan: &LifecyclePlan) {
-    use super::table::{print_table, Align::Left as L, Align::Right as R};
+    use super::super::table::{print_table, Align::Left as L, Align::Right as R};
     let rows: Vec<Vec<String>> = results
         .iter()
         .map(|r| {

@@ -1,15 +1,15 @@
 //! [`PeersArgs`] and [`main`]: run `ktstr bench peers` and print it.
 
 use std::io::IsTerminal;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::anyhow;
 use serde::Serialize;
 
-use super::cli::{print_host, NOISE_NOTE};
-use super::host::{loadavg, Host};
-use super::peers::{self, GroupExtra, Issues, PeersPlan, Row, GROUP_NOTES};
-use super::peers_exec::Tool;
+use super::super::host::{loadavg, print_host, Host, NOISE_NOTE};
+use super::super::Common;
+use super::exec::Tool;
+use super::{self as peers, GroupExtra, Issues, PeersPlan, Row, GROUP_NOTES};
 use crate::Failure;
 
 /// Arguments of `ktstr bench peers`.
@@ -20,16 +20,8 @@ use crate::Failure;
      the reason; only an engine failure makes the exit code 1."
 )]
 pub(crate) struct PeersArgs {
-    /// Print one JSON document instead of tables.
-    #[arg(long)]
-    pub json: bool,
-    /// Shorter run: 2 repeats instead of 3 and 0.5 s runs instead of 2 s.
-    #[arg(long)]
-    pub quick: bool,
-    /// Measure each figure this many times and report the median and the
-    /// range [default: 3, or 2 with --quick].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=50))]
-    pub repeat: Option<u32>,
+    #[command(flatten)]
+    pub common: Common,
 }
 
 /// The settings a run used, as they appear in the JSON.
@@ -75,13 +67,13 @@ struct Report {
 }
 
 /// Run `ktstr bench peers`.
-pub(crate) fn main(args: PeersArgs) -> Result<(), Failure> {
+pub(crate) fn main(args: Common) -> Result<(), Failure> {
     let began = Instant::now();
     let mut host = Host::probe();
-    let repeat = args.repeat.unwrap_or(if args.quick { 2 } else { 3 }) as usize;
+    let repeat = args.repeats();
     let plan = PeersPlan {
         repeat,
-        run_for: Duration::from_millis(if args.quick { 500 } else { 2000 }),
+        run_for: args.run_for(),
         cpu: host.bench_cpu()?,
         pairs: 64,
     };

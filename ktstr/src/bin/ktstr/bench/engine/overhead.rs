@@ -26,8 +26,8 @@ use ktstr::prelude::*;
 use ktstr::workload::spin_burst;
 use serde::Serialize;
 
-use super::host::{pin_current_thread, thread_cpu_ns};
-use super::stats::{num, Summary};
+use super::super::host::{pin_current_thread, thread_cpu_ns};
+use super::super::stats::{num, Summary};
 
 /// Spin units per burst: the engine's `SpinWait` chunk.
 const BURST: u64 = 1024;
@@ -230,7 +230,7 @@ pub(crate) fn run(
 
 /// Print the rounds and the ratios.
 pub(crate) fn print(o: &Overhead) {
-    use super::table::{print_table, Align::Left as L, Align::Right as R};
+    use super::super::table::{print_table, Align::Left as L, Align::Right as R};
     let rows: Vec<Vec<String>> = o
         .rounds
         .iter()

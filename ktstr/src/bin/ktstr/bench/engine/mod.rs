@@ -1,4 +1,21 @@
-//! [`BenchArgs`] and [`main`]: run both parts of the bench and print them.
+//! `ktstr bench`: the workload engine benchmark. Three measurements, in
+//! one run:
+//!
+//! 1. **Lifecycle** ([`lifecycle`]): what spawning, starting and collecting
+//!    `SpinWait` workers costs, in Fork mode at 2, 16, 128 and 512 workers
+//!    and in Thread mode at 2 and 512, and whether every report comes back.
+//! 2. **Telemetry overhead** ([`overhead`]): the work rate of one pinned
+//!    engine worker against a bare `spin_burst` loop on the same CPU.
+//! 3. **Controller timekeeping** ([`controller`]): whether the spawner
+//!    keeps time behind its own workers (`start()` at 512 spinners, a 2 s
+//!    run at 8 workers per CPU, the whole life of 1024-4096 Thread
+//!    workers).
+//!
+//! [`main`] runs the [`Part`]s asked for and prints a table (or JSON).
+
+mod controller;
+mod lifecycle;
+mod overhead;
 
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -6,43 +23,12 @@ use std::time::{Duration, Instant};
 use anyhow::anyhow;
 use serde::Serialize;
 
-use super::controller::{self, Controller};
-use super::host::{loadavg, Host};
-use super::lifecycle::{self, CaseResult, LifecyclePlan};
-use super::overhead::{self, Overhead, OverheadPlan};
-use super::peers_cli::{self, PeersArgs};
+use super::host::{loadavg, print_host, Host, NOISE_NOTE};
+use super::Common;
 use crate::Failure;
-
-/// Arguments of `ktstr bench`.
-#[derive(clap::Args, Debug)]
-#[command(
-    after_help = "`ktstr bench` alone runs the engine benchmark (lifecycle and telemetry \
-     overhead). `ktstr bench peers` is separate (about 2 minutes, too long for the default run): \
-     it compares PipeIo and FutexPingPong with `perf bench sched pipe`, `perf bench sched \
-     messaging` and `hackbench`, which come from the Debian packages linux-perf and rt-tests \
-     (a missing one is skipped)."
-)]
-pub(crate) struct BenchArgs {
-    /// A separate benchmark instead of the engine benchmark.
-    #[command(subcommand)]
-    pub command: Option<BenchCommand>,
-    /// Print one JSON document instead of tables.
-    #[arg(long)]
-    pub json: bool,
-    /// Shorter run (about 15 s instead of 30-60 s): 2 repeats instead of 3
-    /// and 0.5 s overhead rounds instead of 2 s.
-    #[arg(long)]
-    pub quick: bool,
-    /// Measure each figure this many times and report the median and the
-    /// range [default: 3, or 2 with --quick] (the overhead part runs at
-    /// least 2 rounds, to alternate).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=50))]
-    pub repeat: Option<u32>,
-    /// Run only these parts (repeat the flag or separate with commas)
-    /// [default: all three].
-    #[arg(long, value_enum, value_delimiter = ',')]
-    pub part: Vec<Part>,
-}
+use controller::Controller;
+use lifecycle::{CaseResult, LifecyclePlan};
+use overhead::{Overhead, OverheadPlan};
 
 /// The parts of the engine benchmark.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,20 +41,6 @@ pub(crate) enum Part {
     /// start() at 512 spinners, a 2 s run at 8 workers per CPU, the whole
     /// life of 1024-4096 Thread workers.
     Controller,
-}
-
-/// The benchmarks `ktstr bench` runs instead of the engine benchmark.
-#[derive(clap::Subcommand, Debug)]
-pub(crate) enum BenchCommand {
-    /// Side by side with perf bench and hackbench (a separate run of about 2 minutes)
-    ///
-    /// PipeIo and FutexPingPong pairs against `perf bench sched pipe`
-    /// (processes and -T threads, unpinned and pinned to one CPU), and 64
-    /// PipeIo pairs against 64 concurrent perf pipes, `perf bench sched
-    /// messaging` and `hackbench`, as ratios. About 2 minutes (under 30 s
-    /// with --quick). Needs `perf` (Debian package linux-perf) and `hackbench`
-    /// (rt-tests); a missing one is skipped.
-    Peers(PeersArgs),
 }
 
 /// The settings a run used, as they appear in the JSON.
@@ -112,24 +84,11 @@ struct Report {
     elapsed_s: f64,
 }
 
-/// The caveat printed under the host line.
-pub(super) const NOISE_NOTE: &str =
-    "figures come from a shared, noisy machine (other jobs use the same \
-     CPUs at the same time): compare medians, expect outliers, and do not read small \
-     differences as real";
-
-/// Run `ktstr bench`.
-pub(crate) fn main(args: BenchArgs) -> Result<(), Failure> {
-    if let Some(BenchCommand::Peers(mut peers)) = args.command {
-        // `ktstr bench --json peers` means the same as `ktstr bench peers --json`.
-        peers.json |= args.json;
-        peers.quick |= args.quick;
-        peers.repeat = peers.repeat.or(args.repeat);
-        return peers_cli::main(peers);
-    }
+/// Run the engine benchmark: the `parts` asked for (all when empty).
+pub(crate) fn main(args: Common, parts: &[Part]) -> Result<(), Failure> {
     let began = Instant::now();
     let mut host = Host::probe();
-    let repeat = args.repeat.unwrap_or(if args.quick { 2 } else { 3 }) as usize;
+    let repeat = args.repeats();
     let life = LifecyclePlan {
         repeat,
         run_for: Duration::from_millis(200),
@@ -137,7 +96,7 @@ pub(crate) fn main(args: BenchArgs) -> Result<(), Failure> {
     };
     let over = OverheadPlan {
         rounds: repeat.max(2),
-        run_for: Duration::from_millis(if args.quick { 500 } else { 2000 }),
+        run_for: args.run_for(),
         cpu: host.bench_cpu()?,
     };
     let settings = Settings {
@@ -153,7 +112,7 @@ pub(crate) fn main(args: BenchArgs) -> Result<(), Failure> {
     }
 
     let chatty = std::io::stderr().is_terminal();
-    let runs = |p: Part| args.part.is_empty() || args.part.contains(&p);
+    let runs = |p: Part| parts.is_empty() || parts.contains(&p);
     let mut lifecycle = Vec::new();
     if runs(Part::Lifecycle) {
         lifecycle = lifecycle::run(&life, |phase, rep| {
@@ -261,22 +220,6 @@ fn print_header(host: &Host, s: &Settings) {
         s.overhead_rounds,
         s.overhead_run_s,
     );
-}
-
-/// Print the host line and the noise note.
-pub(super) fn print_host(host: &Host) {
-    println!(
-        "host: {} ({}), {}, {} CPUs online ({}), {} allowed ({}); load average {}",
-        host.kernel,
-        host.kernel_build,
-        host.cpu_model.as_deref().unwrap_or("unknown CPU"),
-        host.online_cpus.len(),
-        host.online_cpus,
-        host.allowed_cpus.len(),
-        host.allowed_cpus,
-        host.loadavg_before.as_deref().unwrap_or("?"),
-    );
-    println!("note: {NOISE_NOTE}.");
 }
 
 /// Print the verdict on the reports, then any problem or warning in a
