@@ -54,6 +54,10 @@ pub(crate) struct RunArgs {
     /// and each metric's spread (mean, ±CV, range) over them.
     #[arg(long, default_value_t = 1, value_parser = parse_repeat, value_name = "N")]
     pub(crate) repeat: u32,
+    /// Draw the run as SVG to this file: every worker's progress, per-CPU
+    /// occupancy and wake latency (as `ktstr plot` draws a record).
+    #[arg(long, value_name = "OUT.svg")]
+    plot: Option<std::path::PathBuf>,
     #[command(flatten)]
     vm: crate::vm_run::VmArgs,
 }
@@ -164,6 +168,13 @@ pub(crate) fn main(args: RunArgs) -> Result<(), Failure> {
                 .ok_or_else(|| Failure::Usage("--scheduler needs a command".into()))?,
         ),
     };
+    if args.plot.is_some() && (args.vm.wanted() || args.repeat > 1) {
+        return Err(Failure::Usage(
+            "--plot draws one run on this host: drop --vm and --repeat, or plot a test's \
+             record with `ktstr plot`"
+                .into(),
+        ));
+    }
     if args.vm.wanted() {
         // The guest runs `ktstr run` with --repeat too: give it the time.
         let all = args.duration * args.repeat;
@@ -189,7 +200,19 @@ pub(crate) fn main(args: RunArgs) -> Result<(), Failure> {
     let result = if args.repeat > 1 {
         crate::repeat::run(&args, &config)
     } else {
-        measure(&args, &config).and_then(|m| show(&args, &config, &m))
+        measure(&args, &config).and_then(|m| {
+            let shown = show(&args, &config, &m);
+            if let Some(out) = &args.plot {
+                let what = format!(
+                    "ktstr run -t {} -w {} -d {}",
+                    args.work_type,
+                    args.workers,
+                    humantime::format_duration(args.duration)
+                );
+                crate::plot::run(out, &what, &m.samples, &m.reports)?;
+            }
+            shown
+        })
     };
     // The scheduler's fate decides over the workload's: verdicts taken
     // without it attached are not its verdicts.
@@ -207,6 +230,8 @@ pub(crate) struct Measured {
     pub(crate) reports: Vec<WorkerReport>,
     pub(crate) ran: Duration,
     pub(crate) interrupted: bool,
+    /// Every worker sampled every 100 ms (only with `--plot`).
+    pub(crate) samples: Vec<ktstr::scenario::Sample>,
 }
 
 /// Spawn `config`, run it for `args.duration` with progress lines, and
@@ -233,6 +258,13 @@ pub(crate) fn measure(args: &RunArgs, config: &WorkloadConfig) -> Result<Measure
     }
     handle.start();
     let began = Instant::now();
+    let mut samples = Vec::new();
+    let mut sample = |h: &WorkloadHandle| {
+        if args.plot.is_some() {
+            samples.push(crate::plot::sample(h, began.elapsed().as_millis() as u64));
+        }
+    };
+    sample(&handle);
     let mut last = (began, vec![0u64; config.num_workers]);
     let mut interrupted = false;
     while began.elapsed() < args.duration {
@@ -242,6 +274,7 @@ pub(crate) fn measure(args: &RunArgs, config: &WorkloadConfig) -> Result<Measure
         }
         let left = args.duration.saturating_sub(began.elapsed());
         std::thread::sleep(left.min(Duration::from_millis(100)));
+        sample(&handle);
         if last.0.elapsed() >= Duration::from_secs(1) && !args.quiet {
             let now = handle.snapshot_iterations();
             let dt = last.0.elapsed().as_secs_f64();
@@ -272,6 +305,7 @@ pub(crate) fn measure(args: &RunArgs, config: &WorkloadConfig) -> Result<Measure
         reports,
         ran,
         interrupted,
+        samples,
     })
 }
 
@@ -282,6 +316,7 @@ fn show(args: &RunArgs, config: &WorkloadConfig, m: &Measured) -> Result<(), Fai
         reports,
         ran,
         interrupted,
+        ..
     } = m;
     if args.json {
         let out = serde_json::json!({
