@@ -108,19 +108,22 @@ pub struct Cell {
     pub busy: f64,
 }
 
+/// At most this many intervals across: longer runs merge neighbours.
+pub const MAX_COLUMNS: usize = 400;
+
 /// Per-CPU occupancy: in each interval between two samples, every
 /// worker's CPU time delta counts for the CPU it was on at the
-/// interval's end. None when no sample has both a CPU and a CPU time.
-/// `online` adds idle rows for CPUs no worker was seen on.
+/// interval's end; past [`MAX_COLUMNS`] intervals, neighbours merge.
+/// None when no sample has both a CPU and a CPU time. `online` adds idle
+/// rows for CPUs no worker was seen on.
 pub fn occupancy(rows: &[Sample], online: &[u32]) -> Option<Occupancy> {
+    let intervals = rows.len().saturating_sub(1);
+    let per_column = intervals.div_ceil(MAX_COLUMNS).max(1);
     let mut cpus: BTreeSet<u32> = online.iter().copied().collect();
-    let mut busy: BTreeMap<(usize, u32), f64> = BTreeMap::new();
+    // CPU time in ns by (column, CPU).
+    let mut used: BTreeMap<(usize, u32), f64> = BTreeMap::new();
     let mut known = false;
     for (i, w) in rows.windows(2).enumerate() {
-        let dt_ns = w[1].at_ms.saturating_sub(w[0].at_ms) as f64 * 1e6;
-        if dt_ns <= 0.0 {
-            continue;
-        }
         let before: HashMap<_, _> = w[0]
             .points
             .iter()
@@ -135,26 +138,27 @@ pub fn occupancy(rows: &[Sample], online: &[u32]) -> Option<Occupancy> {
             };
             known = true;
             cpus.insert(cpu);
-            *busy.entry((i, cpu)).or_default() += now.saturating_sub(then) as f64 / dt_ns;
+            *used.entry((i / per_column, cpu)).or_default() += now.saturating_sub(then) as f64;
         }
     }
     if !known {
         return None;
     }
-    let cells = rows
-        .windows(2)
-        .enumerate()
-        .filter(|(_, w)| w[1].at_ms > w[0].at_ms)
-        .flat_map(|(i, w)| {
-            let busy = &busy;
-            cpus.iter().map(move |&cpu| Cell {
-                cpu,
-                from_s: w[0].at_ms as f64 / 1e3,
-                to_s: w[1].at_ms as f64 / 1e3,
-                busy: busy.get(&(i, cpu)).copied().unwrap_or(0.0),
-            })
-        })
-        .collect();
+    let mut cells = Vec::new();
+    for col in 0..intervals.div_ceil(per_column) {
+        let from = rows[col * per_column].at_ms;
+        let to = rows[((col + 1) * per_column).min(intervals)].at_ms;
+        if to <= from {
+            continue;
+        }
+        let len_ns = (to - from) as f64 * 1e6;
+        cells.extend(cpus.iter().map(|&cpu| Cell {
+            cpu,
+            from_s: from as f64 / 1e3,
+            to_s: to as f64 / 1e3,
+            busy: used.get(&(col, cpu)).copied().unwrap_or(0.0) / len_ns,
+        }));
+    }
     Some(Occupancy {
         cpus: cpus.into_iter().collect(),
         cells,
@@ -272,6 +276,22 @@ mod tests {
             .flat_map(|s| &mut s.points)
             .for_each(|p| p.worker.cpu_ns = None);
         assert_eq!(occupancy(&blind, &[0, 1]), None);
+    }
+
+    #[test]
+    fn a_long_run_merges_intervals_and_keeps_the_busy_time() {
+        // 2001 samples 10 ms apart, one worker busy half the time on CPU 3.
+        let long: Vec<Sample> = (0..=2000u64)
+            .map(|i| Sample {
+                at_ms: i * 10,
+                step: 0,
+                points: vec![point("a", 0, i, 3, i * 5_000_000)],
+            })
+            .collect();
+        let occ = occupancy(&long, &[]).unwrap();
+        assert_eq!(occ.cells.len(), MAX_COLUMNS, "2000 intervals, 5 per column");
+        assert!(occ.cells.iter().all(|c| (c.busy - 0.5).abs() < 1e-9));
+        assert!((occ.cells[MAX_COLUMNS - 1].to_s - 20.0).abs() < 1e-9);
     }
 
     #[test]

@@ -257,7 +257,7 @@ fn occupancy(
         .draw()
         .map_err(draw_err)?;
     chart
-        .draw_series(occ.cells.iter().map(|c| {
+        .draw_series(occ.cells.iter().filter(|c| c.busy > 0.005).map(|c| {
             let y = row(c.cpu);
             Rectangle::new(
                 [(c.from_s, y - 0.45), (c.to_s, y + 0.45)],
