@@ -27,6 +27,7 @@ use serde_json::Value;
 
 pub use data::{
     latency, occupancy, step_marks, worker_lines, Cell, Latency, Occupancy, StepMark, WorkerLine,
+    BINS, MAX_COLUMNS,
 };
 
 use crate::compare::RECORD_FORMAT;
