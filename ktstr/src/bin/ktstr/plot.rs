@@ -40,14 +40,19 @@ pub(crate) fn sample(handle: &WorkloadHandle, at_ms: u64) -> Sample {
     }
 }
 
-/// Draw one `ktstr run`: `what` names it (the title), `samples` were
-/// taken while it ran, `reports` are what its workers said.
+/// Draw one `ktstr run` of `config`: its samples and its workers' reports.
 pub(crate) fn run(
     out: &Path,
-    what: &str,
-    samples: &[Sample],
-    reports: &[WorkerReport],
+    config: &WorkloadConfig,
+    m: &crate::run::Measured,
 ) -> Result<(), Failure> {
+    let (samples, reports) = (&m.samples, &m.reports);
+    let what = format!(
+        "ktstr run -t {} -w {} ({:.1} s)",
+        config.work_type.name(),
+        config.num_workers,
+        m.ran.as_secs_f64()
+    );
     let record = serde_json::json!({
         "format": ktstr::compare::RECORD_FORMAT,
         "ktstr_version": env!("CARGO_PKG_VERSION"),

@@ -203,13 +203,7 @@ pub(crate) fn main(args: RunArgs) -> Result<(), Failure> {
         measure(&args, &config).and_then(|m| {
             let shown = show(&args, &config, &m);
             if let Some(out) = &args.plot {
-                let what = format!(
-                    "ktstr run -t {} -w {} -d {}",
-                    args.work_type,
-                    args.workers,
-                    humantime::format_duration(args.duration)
-                );
-                crate::plot::run(out, &what, &m.samples, &m.reports)?;
+                crate::plot::run(out, &config, &m)?;
             }
             shown
         })
