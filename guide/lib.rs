@@ -19,6 +19,9 @@ pub mod cgroups {}
 #[doc = include_str!("src/scenarios.md")]
 pub mod scenarios {}
 
+#[doc = include_str!("src/plots.md")]
+pub mod plots {}
+
 #[doc = include_str!("src/cli.md")]
 pub mod cli {}
 

@@ -23,6 +23,7 @@
 //! | [`payload`] | stress-ng, hackbench, perf bench sched as workloads, their metrics checked |
 //! | [`scenarios`] | canned scenarios any scheduler should pass: `ktstr::scenarios::suite!()` |
 //! | [`compare`] | `ktstr compare`: two runs' records, metric by metric, against noise |
+//! | `plot` | (feature `plot`, on by default) a record drawn as SVG: progress, per-CPU occupancy, wake latency, steps |
 //!
 //! Start with `use ktstr::prelude::*`.
 //!
@@ -53,6 +54,8 @@ mod error;
 pub mod harness;
 pub mod interrupt;
 pub mod payload;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod prelude;
 pub mod scenario;
 pub mod scenarios;

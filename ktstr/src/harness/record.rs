@@ -245,11 +245,28 @@ pub(crate) fn write_json(path: &std::path::Path, value: &serde_json::Value) -> O
             })
     };
     match write() {
-        Ok(()) => Some(path.to_path_buf()),
+        Ok(()) => {
+            plot_if_asked(path, value);
+            Some(path.to_path_buf())
+        }
         Err(e) => {
             eprintln!("ktstr: could not write the record {}: {e}", path.display());
             None
         }
+    }
+}
+
+/// `KTSTR_PLOT=1`: draw the record beside it as `<test>.svg`.
+fn plot_if_asked(path: &std::path::Path, value: &serde_json::Value) {
+    if std::env::var_os("KTSTR_PLOT").is_some_and(|v| v == "1") {
+        #[cfg(feature = "plot")]
+        crate::plot::beside_record(path, value);
+        #[cfg(not(feature = "plot"))]
+        eprintln!(
+            "ktstr: KTSTR_PLOT=1 ignored for {} ({}): ktstr was built without its `plot` feature",
+            path.display(),
+            value.get("test").and_then(|t| t.as_str()).unwrap_or("?")
+        );
     }
 }
 

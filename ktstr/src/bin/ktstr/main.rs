@@ -1,6 +1,7 @@
 //! The `ktstr` command-line tool: run an ad-hoc workload on this host
 //! (`ktstr run`), list the work types (`ktstr list`), benchmark the
-//! engine (`ktstr bench`) and compare two runs' records (`ktstr compare`).
+//! engine (`ktstr bench`), compare two runs' records (`ktstr compare`) and
+//! draw one (`ktstr plot`).
 //!
 //! This file only parses arguments and maps outcomes to exit codes; each
 //! subcommand lives in its own module.
@@ -15,6 +16,7 @@ use clap::{Parser, Subcommand};
 mod bench;
 mod compare;
 mod list;
+mod plot;
 mod repeat;
 mod run;
 mod run_table;
@@ -47,6 +49,9 @@ enum Command {
     /// Compare two runs' JSON records metric by metric; exit 1 when
     /// something got worse.
     Compare(compare::CompareArgs),
+    /// Draw a test's JSON record as SVG: worker progress, per-CPU
+    /// occupancy, wake latency, scenario steps.
+    Plot(plot::PlotArgs),
     /// Print this machine's CPU topology: CPUs, cores, SMT siblings, LLCs,
     /// NUMA nodes.
     Topo,
@@ -77,6 +82,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::main(args),
         Command::Topo => topo::main(),
         Command::Compare(args) => compare::main(args),
+        Command::Plot(args) => plot::main(args),
     };
     match result {
         // Stopped early by Ctrl-C or SIGTERM: the report was printed, and

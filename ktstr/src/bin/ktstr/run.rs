@@ -62,6 +62,10 @@ pub(crate) struct RunArgs {
     /// Set by `ktstr run --vm` for the run inside the VM: keep no record.
     #[arg(long = "in-vm-guest", hide = true)]
     pub(crate) in_vm_guest: bool,
+    /// Draw the run as SVG to this file: every worker's progress, per-CPU
+    /// occupancy and wake latency (as `ktstr plot` draws a record).
+    #[arg(long, value_name = "OUT.svg")]
+    plot: Option<std::path::PathBuf>,
     #[command(flatten)]
     vm: crate::vm_run::VmArgs,
 }
@@ -172,6 +176,13 @@ pub(crate) fn main(args: RunArgs) -> Result<(), Failure> {
                 .ok_or_else(|| Failure::Usage("--scheduler needs a command".into()))?,
         ),
     };
+    if args.plot.is_some() && (args.vm.wanted() || args.repeat > 1) {
+        return Err(Failure::Usage(
+            "--plot draws one run on this host: drop --vm and --repeat, or plot a test's \
+             record with `ktstr plot`"
+                .into(),
+        ));
+    }
     if args.vm.wanted() {
         // The guest runs `ktstr run` with --repeat too: give it the time.
         let all = args.duration * args.repeat;
@@ -200,6 +211,9 @@ pub(crate) fn main(args: RunArgs) -> Result<(), Failure> {
         measure(&args, &config).and_then(|m| {
             let result = show(&args, &config, &m);
             crate::repeat::keep_one(&args, &config, &m, &result);
+            if let Some(out) = &args.plot {
+                crate::plot::run(out, &config, &m)?;
+            }
             result
         })
     };
@@ -219,6 +233,8 @@ pub(crate) struct Measured {
     pub(crate) reports: Vec<WorkerReport>,
     pub(crate) ran: Duration,
     pub(crate) interrupted: bool,
+    /// Every worker sampled every 100 ms (only with `--plot`).
+    pub(crate) samples: Vec<ktstr::scenario::Sample>,
 }
 
 /// Spawn `config`, run it for `args.duration` with progress lines, and
@@ -245,6 +261,13 @@ pub(crate) fn measure(args: &RunArgs, config: &WorkloadConfig) -> Result<Measure
     }
     handle.start();
     let began = Instant::now();
+    let mut samples = Vec::new();
+    let mut sample = |h: &WorkloadHandle| {
+        if args.plot.is_some() {
+            samples.push(crate::plot::sample(h, began.elapsed().as_millis() as u64));
+        }
+    };
+    sample(&handle);
     let mut last = (began, vec![0u64; config.num_workers]);
     let mut interrupted = false;
     while began.elapsed() < args.duration {
@@ -254,6 +277,7 @@ pub(crate) fn measure(args: &RunArgs, config: &WorkloadConfig) -> Result<Measure
         }
         let left = args.duration.saturating_sub(began.elapsed());
         std::thread::sleep(left.min(Duration::from_millis(100)));
+        sample(&handle);
         if last.0.elapsed() >= Duration::from_secs(1) && !args.quiet {
             let now = handle.snapshot_iterations();
             let dt = last.0.elapsed().as_secs_f64();
@@ -284,6 +308,7 @@ pub(crate) fn measure(args: &RunArgs, config: &WorkloadConfig) -> Result<Measure
         reports,
         ran,
         interrupted,
+        samples,
     })
 }
 
@@ -294,6 +319,7 @@ fn show(args: &RunArgs, config: &WorkloadConfig, m: &Measured) -> Result<(), Fai
         reports,
         ran,
         interrupted,
+        ..
     } = m;
     if args.json {
         let out = serde_json::json!({
