@@ -230,3 +230,39 @@ fn a_metric_on_one_side_only_is_shown_not_judged() {
     assert_eq!(lines.len(), 2, "one per test, without -v: {out}");
     assert!(lines.iter().all(|l| l.ends_with("only in A")), "{out}");
 }
+
+/// `ktstr compare A B | head -1`: the reader leaving early ends the output
+/// quietly, with the comparison's own exit code and no panic.
+#[test]
+fn a_reader_that_leaves_early_is_not_a_crash() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let slow = derived(
+        &std::env::temp_dir().join(format!("ktstr-compare-pipe-{}", std::process::id())),
+        |_, v| Some(slowed(v)),
+    );
+    let mut child = Command::new(KTSTR)
+        .arg("compare")
+        .args([fixture(), slow.clone()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run ktstr compare");
+    // Close the read end before ktstr writes its table.
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    std::fs::remove_dir_all(&slow).ok();
+    assert!(!err.contains("panicked"), "ktstr compare panicked: {err}");
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "the slowed run still regresses: {err}"
+    );
+}

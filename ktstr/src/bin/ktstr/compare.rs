@@ -44,9 +44,9 @@ pub fn main(args: CompareArgs) -> Result<(), Failure> {
     no_test_in_common(&c, &args)?;
     if args.json {
         let text = serde_json::to_string_pretty(&c).map_err(|e| Failure::Runtime(e.into()))?;
-        println!("{text}");
+        crate::out::emit(&format!("{text}\n"))?;
     } else {
-        print!("{}", table(&c, args.verbose));
+        crate::out::emit(&table(&c, args.verbose))?;
     }
     if c.regressed() {
         return Err(Failure::Runtime(anyhow!(

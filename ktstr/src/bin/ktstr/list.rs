@@ -5,10 +5,10 @@ use ktstr::prelude::*;
 use crate::Failure;
 
 pub(crate) fn main() -> Result<(), Failure> {
-    println!("{:<16} {:>5}  WHAT IT STRESSES", "WORK TYPE", "GROUP");
+    let mut text = format!("{:<16} {:>5}  WHAT IT STRESSES\n", "WORK TYPE", "GROUP");
     for (name, group, about, buildable) in WorkType::catalogue() {
         let note = if buildable { "" } else { " [library only]" };
-        println!("{name:<16} {group:>5}  {about}{note}");
+        text += &format!("{name:<16} {group:>5}  {about}{note}\n");
     }
-    Ok(())
+    crate::out::emit(&text)
 }

@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand};
 mod bench;
 mod compare;
 mod list;
+mod out;
 mod plot;
 mod repeat;
 mod run;

@@ -11,12 +11,11 @@ use crate::Failure;
 pub(crate) fn main() -> Result<(), Failure> {
     let topo = TestTopology::from_system()
         .map_err(|e| Failure::Runtime(anyhow::Error::new(e).context("read the host topology")))?;
-    print!("{}", render(&topo));
-    match Hierarchy::detect() {
-        Ok(h) => println!("cgroup:  {h}"),
-        Err(e) => println!("cgroup:  none usable ({e})"),
-    }
-    Ok(())
+    let cgroup = match Hierarchy::detect() {
+        Ok(h) => format!("cgroup:  {h}\n"),
+        Err(e) => format!("cgroup:  none usable ({e})\n"),
+    };
+    crate::out::emit(&(render(&topo) + &cgroup))
 }
 
 /// The topology as text, one fact per line.
