@@ -82,7 +82,7 @@ pub(crate) struct Gate {
     exec_error: Option<std::os::fd::OwnedFd>,
 }
 
-/// Fork a child that will run `program` with `args` (argv[0] is the
+/// Fork a child that will run `program` with `args` (`argv[0]` is the
 /// program) and stdout/stderr on `out`/`err`, held at a [`Gate`].
 pub(crate) fn spawn_gated(
     program: &std::path::Path,
