@@ -2,16 +2,20 @@
 //! (`ktstr::test`); this crate's output names `::ktstr::...` paths and does
 //! not work without it.
 //!
-//! - `parse.rs` reads and checks the keys (every error spanned at the
-//!   offending token),
-//! - `keys.rs` is the vocabulary (for "takes ..." and "did you mean"),
-//! - `expand.rs` checks the function's shape and writes the registration.
+//! - `keys.rs` is the vocabulary: every key, what it takes, and which
+//!   reader reads it (the table drives parsing),
+//! - `parse/` reads and checks the keys (every error spanned at the
+//!   offending token) into the parsed model,
+//! - `expand.rs` checks the function's shape and writes the registration:
+//!   a function building the test's `TestSpec` with the library's builder,
+//! - `suggest.rs` is "did you mean" (shared with the library).
 
 #![deny(missing_docs)]
 
 mod expand;
 mod keys;
 mod parse;
+mod suggest;
 
 use proc_macro::TokenStream;
 
@@ -131,4 +135,29 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::test(attr.into(), item.into()).into()
+}
+
+/// `&[(name, type), ...]`: the threshold keys the attribute takes and
+/// their types (`bool`, `f64`, `u64`). For `ktstr`'s test that the
+/// attribute and the library declare the same thresholds.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __threshold_keys(_: TokenStream) -> TokenStream {
+    let (names, types): (Vec<_>, Vec<_>) = keys::thresholds().map(|(n, t)| (n, t.name())).unzip();
+    quote::quote!(&[#((#names, #types)),*]).into()
+}
+
+/// `&[...]`: every key the attribute takes, top-level ones bare
+/// (`workers`), nested ones qualified (`requires.min_cpus`, `vm.cpus`). For
+/// the test that the guide's attribute reference lists every key.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __attribute_keys(_: TokenStream) -> TokenStream {
+    let top = keys::KEYS.iter().map(|k| k.name.to_string());
+    let req = keys::REQUIRES_KEYS
+        .iter()
+        .map(|k| format!("requires.{}", k.name));
+    let vm = keys::VM_KEYS.iter().map(|k| format!("vm.{}", k.name));
+    let all: Vec<String> = top.chain(req).chain(vm).collect();
+    quote::quote!(&[#(#all),*]).into()
 }

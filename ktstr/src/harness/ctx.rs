@@ -6,16 +6,19 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use super::{CpusetLayout, TestEntry};
+use super::{CpusetLayout, TestSpec};
 use crate::cgroup::{CgroupDef, CgroupManager, CpusetSpec, Setup};
-use crate::check::{CheckFailed, CheckKind, Checker, ReportGroup, Thresholds, Verdict};
+use crate::check::{
+    CheckFailed, CheckKind, Checker, ReportGroup, ThresholdKey, Thresholds, Verdict,
+};
 use crate::topology::TestTopology;
 use crate::workload::{CloneMode, WorkType, WorkerReport, WorkloadConfig, WorkloadHandle};
 
 /// The context of one running test.
 ///
-/// The public fields are the test's settings from its attribute; a body
-/// may change them before calling [`Ctx::run_workload`].
+/// The public fields are the test's settings from its attribute (its
+/// [`TestSpec`]); a body may change them before calling
+/// [`Ctx::run_workload`]. What it ran is what the test's record holds.
 pub struct Ctx {
     /// The test's full name.
     pub name: String,
@@ -61,6 +64,7 @@ pub(super) struct Recorded {
     skipped: Option<String>,
     pub(super) payloads: Vec<crate::payload::PayloadReport>,
     pub(super) samples: Option<crate::scenario::Samples>,
+    ran: Vec<super::ran::RanWorkload>,
 }
 
 /// The error [`Ctx::skip`] returns: the harness reports the test ignored
@@ -84,19 +88,19 @@ impl std::fmt::Debug for Ctx {
 }
 
 impl Ctx {
-    /// The context for `entry`.
-    pub fn new(entry: &TestEntry) -> Ctx {
-        let w = &entry.workload;
+    /// The context of the test `name` set up by `spec` (the work type is
+    /// built here, in the test's process).
+    pub(crate) fn new(name: String, spec: &TestSpec) -> Ctx {
         Ctx {
-            name: entry.full_name(),
-            duration: w.duration,
-            workers: w.workers,
-            work_type: (w.work_type)(),
-            clone_mode: w.clone_mode,
-            thresholds: entry.thresholds.apply(Thresholds::default()),
-            cgroups: w.cgroups,
-            cpusets: w.cpusets,
-            asked: entry.thresholds.asked(),
+            name,
+            duration: spec.duration,
+            workers: spec.workers,
+            work_type: (spec.work_type)(),
+            clone_mode: spec.clone_mode,
+            thresholds: spec.thresholds.clone(),
+            cgroups: spec.cgroups,
+            cpusets: spec.cpusets,
+            asked: spec.asked().to_vec(),
             recorded: RefCell::default(),
             manager: OnceCell::new(),
             topology: OnceCell::new(),
@@ -156,6 +160,12 @@ impl Ctx {
             .iter()
             .map(|d| d.cpuset().and_then(|s| s.resolve(topo).ok()))
             .collect();
+        {
+            let mut rec = self.recorded.borrow_mut();
+            for (d, c) in defs.iter().zip(&cpusets) {
+                rec.ran.push(super::ran::RanWorkload::of_def(d, c.clone()));
+            }
+        }
         let applied = Setup::Defs(defs)
             .apply(self.cgroups()?, topo)
             .context("apply the cgroup layout")?;
@@ -183,8 +193,17 @@ impl Ctx {
         }
     }
 
-    /// Spawn a workload (blocked until its `start`).
+    /// Spawn a workload (blocked until its `start`). Its configuration is
+    /// kept for the test's record.
     pub fn spawn(&self, config: &WorkloadConfig) -> anyhow::Result<WorkloadHandle> {
+        self.recorded
+            .borrow_mut()
+            .ran
+            .push(super::ran::RanWorkload {
+                group: "workload".into(),
+                cpuset: None,
+                config: config.clone(),
+            });
         WorkloadHandle::spawn(config).with_context(|| {
             format!(
                 "spawn {} x {} workers",
@@ -303,6 +322,12 @@ impl Ctx {
         self.recorded.borrow_mut().skipped.take()
     }
 
+    /// The record's `config`: the settings in force now and every workload
+    /// spawned so far.
+    pub(crate) fn ran_config(&self) -> serde_json::Value {
+        super::ran::config_value(self, &self.recorded.borrow().ran)
+    }
+
     /// Everything recorded so far: (groups, verdicts).
     pub(crate) fn take_record(&self) -> (Vec<ReportGroup>, Vec<Verdict>) {
         let mut r = self.recorded.borrow_mut();
@@ -323,34 +348,27 @@ pub struct CtxCheck<'a> {
 }
 
 macro_rules! delegate {
-    ($($(#[$doc:meta])* $name:ident($ty:ty);)*) => {
-        $(
-            $(#[$doc])*
-            pub fn $name(self, v: $ty) -> Self {
-                CtxCheck { ctx: self.ctx, checker: self.checker.$name(v) }
-            }
-        )*
+    ($($name:ident / $key:ident: $ty:ident = $default:tt, unit $unit:literal,
+       check $kind:ident => $eval:ident, $doc:literal;)*) => {
+        impl CtxCheck<'_> {
+            $(
+                #[doc = concat!("See [`Checker::", stringify!($name), "`].")]
+                pub fn $name(self, v: $ty) -> Self {
+                    CtxCheck { ctx: self.ctx, checker: self.checker.$name(v) }
+                }
+            )*
+        }
     };
 }
+crate::check::for_each_threshold!(delegate);
 
 impl CtxCheck<'_> {
-    delegate! {
-        /// See [`Checker::not_starved`].
-        not_starved(bool);
-        /// See [`Checker::max_spread_pct`].
-        max_spread_pct(f64);
-        /// See [`Checker::max_gap_ms`].
-        max_gap_ms(u64);
-        /// See [`Checker::max_p99_wake_latency_us`].
-        max_p99_wake_latency_us(u64);
-        /// See [`Checker::min_work_rate`].
-        min_work_rate(f64);
-        /// See [`Checker::max_throughput_cv`].
-        max_throughput_cv(f64);
-        /// See [`Checker::max_migration_ratio`].
-        max_migration_ratio(f64);
-        /// See [`Checker::isolation`].
-        isolation(bool);
+    /// See [`Checker::off`].
+    pub fn off(self, key: ThresholdKey) -> Self {
+        CtxCheck {
+            ctx: self.ctx,
+            checker: self.checker.off(key),
+        }
     }
 
     /// See [`Checker::no_spread_check`].

@@ -153,7 +153,7 @@ pub(super) fn run_trial(
     }
     if plan.repeat > 1 {
         repeated(entry, nocapture, plan.repeat)
-    } else if entry.retries > 0 {
+    } else if entry.spec().retries > 0 {
         super::retry::with_retries(entry, nocapture)
     } else {
         judge(entry, nocapture)
@@ -224,10 +224,10 @@ fn repeated(entry: &TestEntry, nocapture: bool, n: u32) -> Result<Completion, Fa
         return Ok(Completion::Completed);
     };
     let mut msg = format!("{reason}\n");
-    if entry.retries > 0 {
+    if entry.spec().retries > 0 {
         msg.push_str(&format!(
             "  (its retries = {} are not applied under --repeat: a repeat counts every failure)\n",
-            entry.retries
+            entry.spec().retries
         ));
     }
     for (i, r) in runs.iter().enumerate() {
