@@ -37,7 +37,9 @@ use proc_macro::TokenStream;
 /// (`Ctx` is `ktstr::harness::Ctx`, `Result` is `anyhow::Result`, spelled
 /// any way): one argument, an explicit return type, not `async`, `unsafe`,
 /// `extern` or generic. It is kept as it is; the attribute adds a static
-/// `ktstr::harness::TestEntry` for it, registered with `inventory`, which
+/// registration for it (its name, place, body and a function building its
+/// `ktstr::harness::TestSpec`, one builder call per key), registered with
+/// `inventory`, which
 /// the harness's `main` lists, filters and runs (each test in its own
 /// supervised process). The test's name is its module path without the
 /// crate name, then the function's name (`fairness::mixed_load_is_fair`).
@@ -89,8 +91,13 @@ use proc_macro::TokenStream;
 /// | `max_migration_ratio = NUM` | most migrations per iteration in a group | not checked |
 /// | `max_throughput_cv = NUM` | highest coefficient of variation of work rates in a group | not checked |
 ///
+/// | `isolation = BOOL` | fail when a worker ran on a CPU outside its group's cpuset | `true` |
+///
 /// `NUM` is an integer or float literal, not negative; `INT` an integer
-/// literal.
+/// literal. Any threshold key also takes `off`, which switches its check
+/// off (`max_spread_pct = off`). The thresholds are declared once, in
+/// `ktstr::check` (`THRESHOLD_KEYS` lists them); the guide's "Attribute
+/// reference" lists every key.
 ///
 /// # Running
 ///

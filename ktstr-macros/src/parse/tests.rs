@@ -495,3 +495,36 @@ fn error_spans_point_at_the_offender() {
     let e = parse_args(tokens).err().unwrap();
     assert_eq!(e.span().start().column, 13);
 }
+
+#[test]
+fn retries_takes_one_to_ten_and_not_with_should_fail() {
+    assert_eq!(count(&ok(quote!(retries = 2)), "retries"), Some(2));
+    assert_eq!(
+        count(&ok(quote!(retries = 2, should_fail = false)), "retries"),
+        Some(2)
+    );
+    for bad in [quote!(retries = 0), quote!(retries = 11)] {
+        assert!(err(bad).starts_with("`retries` must be from 1 to 10"));
+    }
+    assert!(err(quote!(retries = "2")).starts_with("`retries` takes an integer from 1 to 10"));
+    assert!(err(quote!(retries = 1, should_fail))
+        .starts_with("`retries` cannot be combined with `should_fail`"));
+}
+
+#[test]
+fn vm_keys() {
+    let a = ok(quote!(vm(cpus = 4, memory_mb = 1024, kernel = "/k")));
+    let f = fields(&a, "vm");
+    assert_eq!(f[0], ("cpus".into(), "4".into()));
+    assert_eq!(f[1], ("memory_mb".into(), "1024".into()));
+    assert_eq!(f[2].0, "kernel");
+    assert!(matches!(get(&ok(quote!(vm)), "vm"), Some(Setting::Vm(v)) if v.is_empty()));
+    assert!(
+        err(quote!(vm(cpus = 6, sockets = 2, cores = 2, threads = 2)))
+            .starts_with("vm topology does not add up")
+    );
+    assert_eq!(
+        err(quote!(vm(cpus = 2, cpus = 4))),
+        "duplicate key `cpus` in `vm(...)`"
+    );
+}

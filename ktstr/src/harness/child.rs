@@ -177,6 +177,47 @@ mod tests {
     }
 
     #[test]
+    fn the_outcome_says_what_the_body_ran_and_the_work_type_is_built_in_the_child() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static BUILT: AtomicUsize = AtomicUsize::new(0);
+        fn spec() -> crate::harness::TestSpec {
+            crate::harness::TestSpec::default()
+                .work_type(|| {
+                    BUILT.fetch_add(1, Ordering::SeqCst);
+                    crate::workload::WorkType::Mixed
+                })
+                .max_gap_ms(700)
+                .off(crate::check::ThresholdKey::MaxSpreadPct)
+        }
+        fn body(ctx: &mut Ctx) -> anyhow::Result<()> {
+            ctx.workers = 3;
+            ctx.thresholds.max_gap_ms = Some(900);
+            ctx.spawn(&ctx.config())?.stop_and_collect();
+            Ok(())
+        }
+        let e = TestEntry {
+            spec,
+            ..entry(body)
+        };
+        let _listed = e.spec();
+        assert_eq!(
+            BUILT.load(Ordering::SeqCst),
+            0,
+            "listing builds no work type"
+        );
+        let o = run_entry(&e);
+        assert_eq!(BUILT.load(Ordering::SeqCst), 1);
+        assert!(o.passed, "{o:?}");
+        let c = o.config.expect("the child's config");
+        assert_eq!(c["workers"], 3, "{c}");
+        assert_eq!(c["work_type"], "Mixed");
+        assert_eq!(c["thresholds"]["max_gap_ms"], 900);
+        assert_eq!(c["thresholds"]["max_spread_pct"], serde_json::Value::Null);
+        assert_eq!(c["workloads"][0]["config"]["num_workers"], 3);
+        assert_eq!(c["workloads"][0]["group"], "workload");
+    }
+
+    #[test]
     fn a_skip_is_neither_passed_nor_failed_unless_the_body_fails_otherwise() {
         let o = run_entry(&entry(skips));
         assert_eq!(o.skipped.as_deref(), Some("nothing to test here"));
