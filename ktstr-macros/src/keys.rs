@@ -3,19 +3,22 @@
 //! Parsing looks a key up here and calls its reader; there is no other
 //! list of keys to keep in step.
 //!
-//! The threshold keys mirror `ktstr::check::THRESHOLD_KEYS` (the library's
-//! one declaration of the thresholds): name and type. A proc-macro crate
-//! cannot depend on the library, so `ktstr`'s test
-//! `threshold_keys_match_the_attribute` compares the two lists through
-//! [`crate::__threshold_keys`] and fails when they drift.
+//! The threshold keys are not listed here: they come from the library's one
+//! declaration of the thresholds, which `thresholds.rs` includes. `ktstr`'s
+//! test `threshold_keys_match_the_attribute` checks the attribute takes
+//! exactly the library's thresholds (through [`crate::__threshold_keys`]).
+
+use std::sync::LazyLock;
 
 use proc_macro2::TokenStream;
 
 use crate::parse::item::Item;
 use crate::parse::model::Setting;
 use crate::parse::{read, requires, vm};
+use crate::thresholds::THRESHOLD_KEYS;
 
 /// How a key's value is read.
+#[derive(Clone, Copy)]
 pub(crate) enum Read {
     /// A top-level key with its own reader.
     Setting(fn(&'static Key, &Item) -> syn::Result<Setting>),
@@ -48,6 +51,7 @@ impl ThresholdType {
 }
 
 /// One key of `#[ktstr::test(...)]`.
+#[derive(Clone, Copy)]
 pub(crate) struct Key {
     /// The key as written.
     pub name: &'static str,
@@ -57,15 +61,26 @@ pub(crate) struct Key {
     pub read: Read,
 }
 
+/// A key read by `read`.
 const fn key(name: &'static str, takes: &'static str, read: Read) -> Key {
     Key { name, takes, read }
 }
 
-use Read::{Field, Setting as S, Threshold as T};
-use ThresholdType::{Bool, F64, U64};
+use Read::{Field, Setting as S};
 
-/// Every top-level key, in the order the documentation lists them.
-pub(crate) const KEYS: &[Key] = &[
+/// Every top-level key, in the order the documentation lists them: the
+/// workload and scheduler keys, the thresholds (from the library's
+/// declaration, see `thresholds.rs`), then how the test runs.
+pub(crate) static KEYS: LazyLock<Vec<Key>> = LazyLock::new(|| {
+    [HEAD, THRESHOLD_KEYS, TAIL]
+        .into_iter()
+        .flatten()
+        .copied()
+        .collect()
+});
+
+/// The top-level keys before the thresholds.
+const HEAD: &[Key] = &[
     key("workers", "an integer, e.g. workers = 4", S(read::workers)),
     key(
         "work_type",
@@ -102,38 +117,10 @@ pub(crate) const KEYS: &[Key] = &[
          const, e.g. scheduler = BPFLAND",
         S(read::scheduler),
     ),
-    key("not_starved", "a bool, e.g. not_starved = false", T(Bool)),
-    key(
-        "max_spread_pct",
-        "a number, e.g. max_spread_pct = 35.0, or off",
-        T(F64),
-    ),
-    key(
-        "max_gap_ms",
-        "an integer, e.g. max_gap_ms = 500, or off",
-        T(U64),
-    ),
-    key(
-        "max_p99_wake_latency_us",
-        "an integer, e.g. max_p99_wake_latency_us = 2000, or off",
-        T(U64),
-    ),
-    key(
-        "min_work_rate",
-        "a number, e.g. min_work_rate = 1000.0, or off",
-        T(F64),
-    ),
-    key(
-        "max_migration_ratio",
-        "a number, e.g. max_migration_ratio = 0.5, or off",
-        T(F64),
-    ),
-    key(
-        "max_throughput_cv",
-        "a number, e.g. max_throughput_cv = 0.3, or off",
-        T(F64),
-    ),
-    key("isolation", "a bool, e.g. isolation = false", T(Bool)),
+];
+
+/// The top-level keys after the thresholds.
+const TAIL: &[Key] = &[
     key(
         "ignore",
         "a reason string, e.g. ignore = \"slow\", or nothing (`ignore` alone)",
@@ -285,7 +272,7 @@ mod tests {
 
     #[test]
     fn unknown_lists_every_key() {
-        let m = unknown(KEYS, "wokers");
+        let m = unknown(&KEYS, "wokers");
         assert!(m.starts_with(
             "unknown key `wokers`; did you mean `workers`? (expected one of: workers, work_type,"
         ));
@@ -302,14 +289,14 @@ mod tests {
     #[test]
     fn takes_messages() {
         assert_eq!(
-            takes(KEYS, "workers"),
+            takes(&KEYS, "workers"),
             "`workers` takes an integer, e.g. workers = 4"
         );
     }
 
     #[test]
     fn every_name_is_unique() {
-        for table in [KEYS, VM_KEYS, REQUIRES_KEYS] {
+        for table in [&KEYS[..], VM_KEYS, REQUIRES_KEYS] {
             let mut names: Vec<_> = table.iter().map(|k| k.name).collect();
             names.sort_unstable();
             names.dedup();

@@ -16,6 +16,7 @@ mod expand;
 mod keys;
 mod parse;
 mod suggest;
+mod thresholds;
 
 use proc_macro::TokenStream;
 

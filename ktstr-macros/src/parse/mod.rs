@@ -34,7 +34,7 @@ mod tests;
 pub(crate) fn read_field(k: &'static Key, item: &Item) -> syn::Result<TokenStream> {
     match k.read {
         Read::Field(f) => f(k, item),
-        _ => Err(syn::Error::new(item.key.span(), keys::takes(KEYS, k.name))),
+        _ => Err(syn::Error::new(item.key.span(), keys::takes(&KEYS, k.name))),
     }
 }
 
@@ -79,7 +79,7 @@ fn unknown_key(name: &str) -> String {
             let example = k.takes.rsplit("e.g. ").next().unwrap_or(k.name);
             format!("`{name}` goes inside `requires(...)`, e.g. requires({example})")
         }
-        None => keys::unknown(KEYS, name),
+        None => keys::unknown(&KEYS, name),
     }
 }
 
@@ -88,7 +88,7 @@ fn read_item(k: &'static Key, item: &Item) -> syn::Result<Setting> {
     match k.read {
         Read::Setting(f) => f(k, item),
         Read::Threshold(ty) => read::threshold(k, ty, item).map(Setting::Threshold),
-        Read::Field(_) => Err(syn::Error::new(item.key.span(), keys::takes(KEYS, k.name))),
+        Read::Field(_) => Err(syn::Error::new(item.key.span(), keys::takes(&KEYS, k.name))),
     }
 }
 
@@ -101,7 +101,7 @@ impl Parse for Args {
         let mut spans: Vec<(&'static str, Span, Span)> = Vec::new();
         for item in &items {
             let name = item.name();
-            let Some(k) = keys::find(KEYS, &name) else {
+            let Some(k) = keys::find(&KEYS, &name) else {
                 errors.push(syn::Error::new(item.key.span(), unknown_key(&name)));
                 continue;
             };

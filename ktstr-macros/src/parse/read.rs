@@ -17,8 +17,8 @@ const MAX_RETRIES: u64 = 10;
 
 /// `workers = N`, N ≥ 1.
 pub(crate) fn workers(k: &'static Key, item: &Item) -> syn::Result<Setting> {
-    let e = eq(KEYS, k.name, item)?;
-    let n = int(KEYS, k.name, e)?;
+    let e = eq(&KEYS, k.name, item)?;
+    let n = int(&KEYS, k.name, e)?;
     if n == 0 {
         return Err(syn::Error::new_spanned(
             e,
@@ -30,13 +30,17 @@ pub(crate) fn workers(k: &'static Key, item: &Item) -> syn::Result<Setting> {
 
 /// `cgroups = N`.
 pub(crate) fn cgroups(k: &'static Key, item: &Item) -> syn::Result<Setting> {
-    Ok(Setting::Count(int(KEYS, k.name, eq(KEYS, k.name, item)?)?))
+    Ok(Setting::Count(int(
+        &KEYS,
+        k.name,
+        eq(&KEYS, k.name, item)?,
+    )?))
 }
 
 /// `retries = K`: an integer in 1..=MAX_RETRIES.
 pub(crate) fn retries(k: &'static Key, item: &Item) -> syn::Result<Setting> {
-    let e = eq(KEYS, k.name, item)?;
-    let n = int(KEYS, k.name, e)?;
+    let e = eq(&KEYS, k.name, item)?;
+    let n = int(&KEYS, k.name, e)?;
     if n == 0 || n > MAX_RETRIES {
         return Err(syn::Error::new_spanned(
             e,
@@ -51,21 +55,23 @@ pub(crate) fn retries(k: &'static Key, item: &Item) -> syn::Result<Setting> {
 
 /// `duration = "2s"` or `timeout = "30s"`.
 pub(crate) fn duration(k: &'static Key, item: &Item) -> syn::Result<Setting> {
-    let e = eq(KEYS, k.name, item)?;
-    Ok(Setting::Duration(super::values::duration(KEYS, k.name, e)?))
+    let e = eq(&KEYS, k.name, item)?;
+    Ok(Setting::Duration(super::values::duration(
+        &KEYS, k.name, e,
+    )?))
 }
 
 /// `work_type` takes any expression but a literal (`"Mixed"` is a common
 /// slip for `Mixed`).
 pub(crate) fn work_type(k: &'static Key, item: &Item) -> syn::Result<Setting> {
-    let e = eq(KEYS, k.name, item)?;
+    let e = eq(&KEYS, k.name, item)?;
     if let Some(lit) = literal(e) {
         let hint = match lit {
             syn::Lit::Str(s) => format!(
                 "`work_type` takes a `WorkType` expression, not a string: write work_type = {}",
                 s.value()
             ),
-            _ => keys::takes(KEYS, k.name),
+            _ => keys::takes(&KEYS, k.name),
         };
         return Err(syn::Error::new_spanned(e, hint));
     }
@@ -74,9 +80,9 @@ pub(crate) fn work_type(k: &'static Key, item: &Item) -> syn::Result<Setting> {
 
 /// `Fork` or `Thread` (optionally `CloneMode::`-qualified).
 pub(crate) fn clone_mode(k: &'static Key, item: &Item) -> syn::Result<Setting> {
-    let e = eq(KEYS, k.name, item)?;
+    let e = eq(&KEYS, k.name, item)?;
     let Some(v) = variant(e, "CloneMode") else {
-        return Err(syn::Error::new_spanned(e, keys::takes(KEYS, k.name)));
+        return Err(syn::Error::new_spanned(e, keys::takes(&KEYS, k.name)));
     };
     match v.to_string().as_str() {
         "Fork" | "Thread" => Ok(Setting::CloneMode(v.clone())),
@@ -93,7 +99,7 @@ pub(crate) fn cpusets(k: &'static Key, item: &Item) -> syn::Result<Setting> {
         "NumaAligned",
         "Overlap",
     ];
-    let e = eq(KEYS, k.name, item)?;
+    let e = eq(&KEYS, k.name, item)?;
     if let Expr::Call(call) = strip(e) {
         if let Some(v) = variant(&call.func, "CpusetLayout") {
             if v != "Overlap" {
@@ -106,7 +112,7 @@ pub(crate) fn cpusets(k: &'static Key, item: &Item) -> syn::Result<Setting> {
                     "`Overlap` takes one fraction, e.g. Overlap(0.5)",
                 ));
             };
-            let f = number(KEYS, k.name, arg).map_err(|_| {
+            let f = number(&KEYS, k.name, arg).map_err(|_| {
                 syn::Error::new_spanned(arg, "`Overlap` takes a fraction, e.g. Overlap(0.5)")
             })?;
             if !(f > 0.0 && f < 1.0) {
@@ -119,7 +125,7 @@ pub(crate) fn cpusets(k: &'static Key, item: &Item) -> syn::Result<Setting> {
         }
     }
     let Some(v) = variant(e, "CpusetLayout") else {
-        return Err(syn::Error::new_spanned(e, keys::takes(KEYS, k.name)));
+        return Err(syn::Error::new_spanned(e, keys::takes(&KEYS, k.name)));
     };
     match VARIANTS.iter().find(|n| v == *n) {
         Some(&"Overlap") => Err(syn::Error::new(
@@ -133,13 +139,13 @@ pub(crate) fn cpusets(k: &'static Key, item: &Item) -> syn::Result<Setting> {
 
 /// `"binary args..."` or a path to a `Scheduler` const.
 pub(crate) fn scheduler(k: &'static Key, item: &Item) -> syn::Result<Setting> {
-    let e = eq(KEYS, k.name, item)?;
+    let e = eq(&KEYS, k.name, item)?;
     if let Expr::Path(p) = e {
         if p.qself.is_none() {
             return Ok(Setting::Scheduler(SchedulerArg::Path(p.clone())));
         }
     }
-    let s = string(KEYS, k.name, e)?;
+    let s = string(&KEYS, k.name, e)?;
     let value = s.value();
     let mut words = value.split_whitespace().map(String::from);
     let Some(binary) = words.next() else {
@@ -161,16 +167,16 @@ pub(crate) fn threshold(
     ty: ThresholdType,
     item: &Item,
 ) -> syn::Result<ThresholdValue> {
-    let e = eq(KEYS, k.name, item)?;
+    let e = eq(&KEYS, k.name, item)?;
     if let Expr::Path(p) = strip(e) {
         if p.qself.is_none() && p.path.is_ident("off") {
             return Ok(ThresholdValue::Off);
         }
     }
     Ok(match ty {
-        ThresholdType::Bool => ThresholdValue::Flag(boolean(KEYS, k.name, e)?),
-        ThresholdType::F64 => ThresholdValue::Number(number(KEYS, k.name, e)?),
-        ThresholdType::U64 => ThresholdValue::Int(positive(KEYS, k.name, e)?),
+        ThresholdType::Bool => ThresholdValue::Flag(boolean(&KEYS, k.name, e)?),
+        ThresholdType::F64 => ThresholdValue::Number(number(&KEYS, k.name, e)?),
+        ThresholdType::U64 => ThresholdValue::Int(positive(&KEYS, k.name, e)?),
     })
 }
 
@@ -178,7 +184,7 @@ pub(crate) fn threshold(
 pub(crate) fn ignore(k: &'static Key, item: &Item) -> syn::Result<Setting> {
     Ok(Setting::Ignore(match &item.value {
         Value::Bare => String::new(),
-        _ => string(KEYS, k.name, eq(KEYS, k.name, item)?)?.value(),
+        _ => string(&KEYS, k.name, eq(&KEYS, k.name, item)?)?.value(),
     }))
 }
 
@@ -188,7 +194,7 @@ pub(crate) fn should_fail(k: &'static Key, item: &Item) -> syn::Result<Setting> 
     if let Value::Bare = item.value {
         return Ok(Setting::ShouldFail(ShouldFail::Check));
     }
-    let e = eq(KEYS, k.name, item)?;
+    let e = eq(&KEYS, k.name, item)?;
     let sf = match literal(e) {
         Some(syn::Lit::Bool(b)) if b.value => ShouldFail::Check,
         Some(syn::Lit::Bool(_)) => ShouldFail::No,
@@ -200,7 +206,7 @@ pub(crate) fn should_fail(k: &'static Key, item: &Item) -> syn::Result<Setting> 
             ))
         }
         Some(syn::Lit::Str(s)) => ShouldFail::Message(s.value()),
-        _ => return Err(syn::Error::new_spanned(e, keys::takes(KEYS, k.name))),
+        _ => return Err(syn::Error::new_spanned(e, keys::takes(&KEYS, k.name))),
     };
     Ok(Setting::ShouldFail(sf))
 }
@@ -208,9 +214,9 @@ pub(crate) fn should_fail(k: &'static Key, item: &Item) -> syn::Result<Setting> 
 /// `payloads = ["prog", ...]`: program names (no path separators or
 /// spaces), at least one.
 pub(crate) fn payloads(k: &'static Key, item: &Item) -> syn::Result<Setting> {
-    let e = eq(KEYS, k.name, item)?;
+    let e = eq(&KEYS, k.name, item)?;
     let Expr::Array(a) = strip(e) else {
-        return Err(syn::Error::new_spanned(e, keys::takes(KEYS, k.name)));
+        return Err(syn::Error::new_spanned(e, keys::takes(&KEYS, k.name)));
     };
     if a.elems.is_empty() {
         return Err(syn::Error::new_spanned(
@@ -222,7 +228,7 @@ pub(crate) fn payloads(k: &'static Key, item: &Item) -> syn::Result<Setting> {
         .elems
         .iter()
         .map(|el| {
-            let s = string(KEYS, k.name, el)?;
+            let s = string(&KEYS, k.name, el)?;
             let v = s.value();
             if v.is_empty() || v.contains(char::is_whitespace) || v.contains('/') {
                 return Err(syn::Error::new_spanned(

@@ -22,7 +22,7 @@ pub(crate) fn requires(k: &'static Key, item: &Item) -> syn::Result<Setting> {
         }
         _ => Err(syn::Error::new(
             item.value_span(),
-            keys::takes(KEYS, k.name),
+            keys::takes(&KEYS, k.name),
         )),
     }
 }

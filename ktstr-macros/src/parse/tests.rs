@@ -203,11 +203,11 @@ fn any_threshold_can_be_switched_off() {
     assert_eq!(threshold(&a, "max_gap_ms"), Some(ThresholdValue::Off));
     assert_eq!(
         err(quote!(isolation = 1)),
-        "`isolation` takes a bool, e.g. isolation = false"
+        "`isolation` takes a bool or off, e.g. isolation = false"
     );
     assert_eq!(
         err(quote!(max_spread_pct = of)),
-        "`max_spread_pct` takes a number, e.g. max_spread_pct = 35.0, or off"
+        "`max_spread_pct` takes a number or off, e.g. max_spread_pct = 25.0"
     );
 }
 
@@ -321,10 +321,10 @@ fn wrong_value_types() {
         (quote!(workers), "`workers` takes an integer, e.g. workers = 4"),
         (quote!(workers(4)), "`workers` takes an integer, e.g. workers = 4"),
         (quote!(duration = 2s), "`duration` takes a duration string, e.g. duration = \"2s\""),
-        (quote!(not_starved = 1), "`not_starved` takes a bool, e.g. not_starved = false"),
-        (quote!(max_spread_pct = "35"), "`max_spread_pct` takes a number, e.g. max_spread_pct = 35.0, or off"),
-        (quote!(max_spread_pct = f64::NAN), "`max_spread_pct` takes a number, e.g. max_spread_pct = 35.0, or off"),
-        (quote!(max_gap_ms = 1.5), "`max_gap_ms` takes an integer, e.g. max_gap_ms = 500, or off"),
+        (quote!(not_starved = 1), "`not_starved` takes a bool or off, e.g. not_starved = false"),
+        (quote!(max_spread_pct = "35"), "`max_spread_pct` takes a number or off, e.g. max_spread_pct = 25.0"),
+        (quote!(max_spread_pct = f64::NAN), "`max_spread_pct` takes a number or off, e.g. max_spread_pct = 25.0"),
+        (quote!(max_gap_ms = 1.5), "`max_gap_ms` takes an integer or off, e.g. max_gap_ms = 2000"),
         (quote!(should_fail = 1), "`should_fail` takes nothing (`should_fail` alone: a check must fail), a bool, or the text the failure message must contain, e.g. should_fail = \"starved\""),
         (quote!(ignore = true), "`ignore` takes a reason string, e.g. ignore = \"slow\", or nothing (`ignore` alone)"),
         (quote!(requires = root), "`requires` takes a list in parentheses, e.g. requires(root, sched_ext, smt, min_cpus = 4, min_llcs = 2, min_numa_nodes = 2)"),

@@ -18,7 +18,7 @@ pub(crate) fn vm(k: &'static Key, item: &Item) -> syn::Result<Setting> {
         Value::List(g) => Ok(Setting::Vm(inside.parse2(g.stream())?)),
         Value::Eq(_) => Err(syn::Error::new(
             item.value_span(),
-            keys::takes(KEYS, k.name),
+            keys::takes(&KEYS, k.name),
         )),
     }
 }

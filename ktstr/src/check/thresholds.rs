@@ -1,59 +1,22 @@
 //! [`Thresholds`]: which checks run and their limits, declared once.
 //!
-//! [`for_each_threshold!`] is the one declaration of every threshold: its
-//! name (the attribute key, the builder method and the field), its type,
-//! its default, its unit, the check it turns on and what it means. The
-//! struct below, [`THRESHOLD_KEYS`], [`ThresholdKey`], the
-//! [`Checker`](super::Checker) setters, the `ctx.check()` builder, the
-//! `TestSpec` setters and the evaluation order all come from it. The
-//! attribute's key table (`ktstr-macros/src/keys.rs`) mirrors the names and
-//! types; a test fails when they drift.
+//! `for_each_threshold!` (in `threshold_table.rs`) is the one declaration
+//! of every threshold: its name (the attribute key, the builder method and
+//! the field), its type, its default, its unit, the check it turns on and
+//! what it means. The struct below, [`THRESHOLD_KEYS`], [`ThresholdKey`],
+//! the [`Checker`](super::Checker) setters, the `ctx.check()` builder, the
+//! `TestSpec` setters, the evaluation order and the attribute's threshold
+//! keys (`ktstr-macros` includes the same file) all come from it.
 //!
-//! A new threshold is one row here (its check function goes in
-//! `evaluate.rs`, and its key in the macro's table, which the drift test
-//! asks for).
+//! A new threshold is one row there, plus its check function in
+//! `evaluate.rs`; `tests/attribute_reference.rs` then asks for its row in
+//! the guide's attribute reference.
 
 use serde::{Deserialize, Serialize};
 
-/// Calls `$m! { rows }` with every threshold, one row each, in evaluation
-/// order:
-///
-/// `name / Key: type = default, unit "u", check Kind => evaluate_fn, "meaning";`
-///
-/// `type` is `bool` (a check switched on or off) or a limit type (`f64`,
-/// `u64`: the check runs when a limit is set); `default` is the value, or
-/// `off`. A flag's evaluator takes the group; a limit's takes the group and
-/// the limit.
-macro_rules! for_each_threshold {
-    ($m:ident) => {
-        $m! {
-            not_starved / NotStarved: bool = true, unit "",
-                check Starvation => starvation,
-                "Fail when a worker made no progress (zero work units).";
-            max_spread_pct / MaxSpreadPct: f64 = 25.0, unit "pp",
-                check Fairness => fairness,
-                "Most percentage points between the highest and lowest CPU share (CPU time / wall time) of the workers in one group.";
-            max_gap_ms / MaxGapMs: u64 = 2000, unit "ms",
-                check Gap => gap,
-                "Longest allowed gap between a worker's progress checkpoints.";
-            max_p99_wake_latency_us / MaxP99WakeLatencyUs: u64 = off, unit "µs",
-                check WakeLatency => wake_latency,
-                "Highest allowed p99 of the pooled wake latencies of a group.";
-            min_work_rate / MinWorkRate: f64 = off, unit "units/s",
-                check WorkRate => work_rate,
-                "Lowest allowed work rate of any worker.";
-            max_throughput_cv / MaxThroughputCv: f64 = off, unit "",
-                check ThroughputCv => throughput_cv,
-                "Highest allowed coefficient of variation of the work rates in a group.";
-            max_migration_ratio / MaxMigrationRatio: f64 = off, unit "per iteration",
-                check Migration => migration,
-                "Highest allowed migrations per iteration in a group.";
-            isolation / Isolation: bool = true, unit "",
-                check Isolation => isolation,
-                "Fail when a worker ran on a CPU outside its group's cpuset (groups without a cpuset are not checked).";
-        }
-    };
-}
+// `for_each_threshold!`: the table, in its own file so that the attribute
+// (ktstr-macros/src/thresholds.rs) includes the same declaration.
+include!("threshold_table.rs");
 pub(crate) use for_each_threshold;
 
 /// The field type of a threshold: a flag stays `bool`, a limit is
