@@ -27,6 +27,7 @@
 
 mod child;
 mod ctx;
+mod ctx_check;
 mod ctx_payload;
 mod ctx_scenario;
 pub(crate) mod entry;
@@ -47,7 +48,8 @@ mod vm;
 mod vm_topology;
 
 pub use crate::vm::VmSpec;
-pub use ctx::{Ctx, CtxCheck, RunningScheduler, Skipped};
+pub use ctx::{Ctx, RunningScheduler, Skipped};
+pub use ctx_check::CtxCheck;
 pub use ctx_payload::CtxPayloadCheck;
 pub(crate) use entry::TestEntry;
 pub use expect::ShouldFail;
