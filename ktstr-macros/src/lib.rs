@@ -82,23 +82,17 @@ use proc_macro::TokenStream;
 ///
 /// # Check thresholds (overrides of the defaults `ctx.check` applies)
 ///
-/// | Key | Value | Default |
-/// |---|---|---|
-/// | `not_starved = BOOL` | fail when a worker made no progress | `true` |
-/// | `max_spread_pct = NUM` | most percentage points between the highest and lowest CPU share in a group | `25.0` |
-/// | `max_gap_ms = INT` | longest gap between a worker's progress checkpoints, in ms (≥ 1) | `2000` |
-/// | `max_p99_wake_latency_us = INT` | highest p99 wake latency of a group, in µs (≥ 1) | not checked |
-/// | `min_work_rate = NUM` | lowest work rate of any worker, in work units per second | not checked |
-/// | `max_migration_ratio = NUM` | most migrations per iteration in a group | not checked |
-/// | `max_throughput_cv = NUM` | highest coefficient of variation of work rates in a group | not checked |
-///
-/// | `isolation = BOOL` | fail when a worker ran on a CPU outside its group's cpuset | `true` |
-///
-/// `NUM` is an integer or float literal, not negative; `INT` an integer
-/// literal. Any threshold key also takes `off`, which switches its check
-/// off (`max_spread_pct = off`). The thresholds are declared once, in
-/// `ktstr::check` (`THRESHOLD_KEYS` lists them); the guide's "Attribute
-/// reference" lists every key.
+/// One key per threshold of `ktstr::check::Thresholds` (`not_starved`,
+/// `max_spread_pct`, `max_gap_ms`, `max_p99_wake_latency_us`,
+/// `min_work_rate`, `max_throughput_cv`, `max_migration_ratio`,
+/// `isolation`, ...): `KEY = VALUE` sets the limit (a bool for a check that
+/// is on or off, a number or an integer ≥ 1 for a limit) and marks the
+/// check asked for; `KEY = off` switches the check off
+/// (`max_spread_pct = off`, and `not_starved = false` or
+/// `isolation = false` for the flags). The keys come from the library's
+/// one declaration of the thresholds (`ktstr/src/check/threshold_table.rs`);
+/// `ktstr::check::THRESHOLD_KEYS` and the guide's "Attribute reference"
+/// list each with its type, default, unit and meaning.
 ///
 /// # Running
 ///
