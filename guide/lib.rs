@@ -10,6 +10,9 @@ pub mod workloads {}
 #[doc = include_str!("src/writing-tests.md")]
 pub mod writing_tests {}
 
+#[doc = include_str!("src/attributes.md")]
+pub mod attributes {}
+
 #[doc = include_str!("src/repeats-and-flaky.md")]
 pub mod repeats_and_flaky {}
 

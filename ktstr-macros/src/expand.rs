@@ -1,13 +1,14 @@
 //! Turning the test function and its [`Args`] into the function itself plus
-//! an `inventory::submit!` of its `::ktstr::harness::TestEntry`.
+//! an `inventory::submit!` of its `::ktstr::__private::TestEntry`, whose
+//! `spec` builds the test's `::ktstr::harness::TestSpec`.
 
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Expr, FnArg, GenericParam, ItemFn, LitStr, Path, ReturnType, Type};
+use syn::{Expr, FnArg, GenericParam, Ident, ItemFn, LitStr, Path, ReturnType, Type};
 
-use crate::parse::{Args, CloneMode, Cpusets, Requires, SchedulerArg, ShouldFail, Thresholds};
+use crate::parse::model::{Args, Cpusets, SchedulerArg, Setting, ShouldFail, ThresholdValue};
 
 /// The message for a function of the wrong shape.
 const SHAPE: &str = "a ktstr test takes `ctx: &mut Ctx` and returns `Result<()>`";
@@ -106,7 +107,9 @@ pub(crate) fn check_signature(f: &ItemFn) -> syn::Result<()> {
     }
 }
 
-/// The function unchanged plus its registration.
+/// The function unchanged plus its registration: a `TestEntry` whose
+/// `spec` is a function building the test's `TestSpec` with the library's
+/// builder, one call per key given (the method is named like the key).
 fn expand(args: &Args, f: &ItemFn) -> TokenStream {
     let ident = &f.sig.ident;
     let name = LitStr::new(&ident.unraw().to_string(), ident.span());
@@ -115,218 +118,100 @@ fn expand(args: &Args, f: &ItemFn) -> TokenStream {
     let line = quote_spanned!(ident.span()=> ::core::line!());
     // A `#[cfg]` that removes the function removes its entry too.
     let cfgs = f.attrs.iter().filter(|a| a.path().is_ident("cfg"));
-
-    let mut fields = Vec::new();
-    if let Some(w) = workload(args) {
-        fields.push(quote!(workload: #w));
-    }
-    if args.thresholds.any() {
-        let t = thresholds(&args.thresholds);
-        fields.push(quote!(thresholds: #t));
-    }
-    if let Some(t) = args.timeout {
-        let d = duration(t);
-        fields.push(quote!(timeout: ::core::option::Option::Some(#d)));
-    }
-    if let Some(reason) = &args.ignore {
-        fields.push(quote!(ignore: ::core::option::Option::Some(#reason)));
-    }
-    if let Some(sf) = &args.should_fail {
-        let v = match sf {
-            ShouldFail::No => quote!(::ktstr::harness::ShouldFail::No),
-            ShouldFail::Check => quote!(::ktstr::harness::ShouldFail::Check),
-            ShouldFail::Message(t) => quote!(::ktstr::harness::ShouldFail::WithMessage(#t)),
-        };
-        fields.push(quote!(should_fail: #v));
-    }
-    if let Some(r) = &args.requires {
-        let r = requires(r);
-        fields.push(quote!(requires: #r));
-    }
-    if let Some(s) = &args.scheduler {
-        let s = scheduler(s);
-        fields.push(quote!(scheduler: ::core::option::Option::Some(#s)));
-    }
-    if let Some(v) = &args.vm {
-        let v = vm(v);
-        fields.push(quote!(vm: ::core::option::Option::Some(#v)));
-    }
-    if let Some(k) = args.retries {
-        let k = k as u32;
-        fields.push(quote!(retries: #k));
-    }
-    if let Some(p) = &args.payloads {
-        fields.push(quote!(payloads: &[#(#p),*]));
-    }
-
+    let spec = if args.settings.is_empty() {
+        quote!(::ktstr::harness::TestSpec::default)
+    } else {
+        let calls = args.settings.iter().map(|(key, s)| call(key, s));
+        quote!({
+            fn spec() -> ::ktstr::harness::TestSpec {
+                ::ktstr::harness::TestSpec::default() #(#calls)*
+            }
+            spec
+        })
+    };
     quote! {
         #f
 
         #(#cfgs)*
         ::ktstr::__private::inventory::submit! {
-            ::ktstr::harness::TestEntry {
+            ::ktstr::__private::TestEntry {
                 name: #name,
                 module_path: ::core::module_path!(),
                 file: ::core::file!(),
                 line: #line,
                 func: #ident,
-                #(#fields,)*
-                ..::ktstr::harness::TestEntry::DEFAULT
+                spec: #spec,
             }
         }
     }
 }
 
-/// `::ktstr::harness::WorkloadSpec { .., ..DEFAULT }`, or None when no
-/// workload key was given.
-fn workload(args: &Args) -> Option<TokenStream> {
-    let mut fields = Vec::new();
-    if let Some(n) = args.workers {
-        let n = Literal::u64_unsuffixed(n);
-        fields.push(quote!(workers: #n));
-    }
-    if let Some(e) = &args.work_type {
-        let e = resolve_work_type(e.clone());
-        fields.push(quote!(work_type: || #e));
-    }
-    if let Some(m) = args.clone_mode {
-        let m = match m {
-            CloneMode::Fork => quote!(Fork),
-            CloneMode::Thread => quote!(Thread),
-        };
-        fields.push(quote!(clone_mode: ::ktstr::workload::CloneMode::#m));
-    }
-    if let Some(d) = args.duration {
-        let d = duration(d);
-        fields.push(quote!(duration: #d));
-    }
-    if let Some(n) = args.cgroups {
-        let n = Literal::u64_unsuffixed(n);
-        fields.push(quote!(cgroups: #n));
-    }
-    if let Some(c) = args.cpusets {
-        let c = match c {
-            Cpusets::Inherit => quote!(Inherit),
-            Cpusets::Disjoint => quote!(Disjoint),
-            Cpusets::LlcAligned => quote!(LlcAligned),
-            Cpusets::NumaAligned => quote!(NumaAligned),
-            Cpusets::Overlap(f) => {
-                let f = Literal::f64_suffixed(f);
-                quote!(Overlap(#f))
-            }
-        };
-        fields.push(quote!(cpusets: ::ktstr::harness::CpusetLayout::#c));
-    }
-    if fields.is_empty() {
-        return None;
-    }
-    Some(quote! {
-        ::ktstr::harness::WorkloadSpec {
-            #(#fields,)*
-            ..::ktstr::harness::WorkloadSpec::DEFAULT
+/// The builder call of one key: `.KEY(VALUE)`, or `.off(KEY)` for a
+/// threshold switched off.
+fn call(key: &Ident, s: &Setting) -> TokenStream {
+    let value = match s {
+        Setting::Count(n) => Literal::u64_unsuffixed(*n).into_token_stream(),
+        Setting::WorkType(e) => {
+            let e = resolve_work_type(e.clone());
+            quote!(|| #e)
         }
-    })
+        Setting::CloneMode(v) => quote!(::ktstr::workload::CloneMode::#v),
+        Setting::Duration(d) => duration(*d),
+        Setting::Cpusets(Cpusets::Plain(v)) => {
+            let v = Ident::new(v, Span::call_site());
+            quote!(::ktstr::harness::CpusetLayout::#v)
+        }
+        Setting::Cpusets(Cpusets::Overlap(f)) => {
+            let f = Literal::f64_suffixed(*f);
+            quote!(::ktstr::harness::CpusetLayout::Overlap(#f))
+        }
+        Setting::Scheduler(s) => scheduler(s),
+        Setting::Threshold(ThresholdValue::Off) => {
+            let k = Ident::new(&camel(&key.to_string()), key.span());
+            return quote!(.off(::ktstr::check::ThresholdKey::#k));
+        }
+        Setting::Threshold(ThresholdValue::Flag(b)) => quote!(#b),
+        Setting::Threshold(ThresholdValue::Number(v)) => {
+            Literal::f64_suffixed(*v).into_token_stream()
+        }
+        Setting::Threshold(ThresholdValue::Int(v)) => Literal::u64_suffixed(*v).into_token_stream(),
+        Setting::Ignore(reason) => quote!(#reason),
+        Setting::ShouldFail(sf) => match sf {
+            ShouldFail::No => quote!(::ktstr::harness::ShouldFail::No),
+            ShouldFail::Check => quote!(::ktstr::harness::ShouldFail::Check),
+            ShouldFail::Message(t) => quote!(::ktstr::harness::ShouldFail::WithMessage(#t)),
+        },
+        Setting::Requires(fields) => {
+            let (k, v): (Vec<_>, Vec<_>) = fields.iter().cloned().unzip();
+            quote!(::ktstr::harness::Requirements {
+                #(#k: #v,)*
+                ..::ktstr::harness::Requirements::NONE
+            })
+        }
+        Setting::Vm(fields) => {
+            let (k, v): (Vec<_>, Vec<_>) = fields.iter().cloned().unzip();
+            quote!(::ktstr::harness::VmSpec {
+                #(#k: #v,)*
+                ..::ktstr::harness::VmSpec::DEFAULT
+            })
+        }
+        Setting::Payloads(p) => quote!(&[#(#p),*]),
+    };
+    quote!(.#key(#value))
 }
 
-/// `::ktstr::harness::ThresholdOverrides { .., ..NONE }`.
-fn thresholds(t: &Thresholds) -> TokenStream {
-    fn some(v: impl ToTokens) -> TokenStream {
-        quote!(::core::option::Option::Some(#v))
-    }
-    let float = |v: f64| some(Literal::f64_suffixed(v));
-    let int = |v: u64| some(Literal::u64_suffixed(v));
-    let mut fields = Vec::new();
-    if let Some(v) = t.not_starved {
-        let v = some(v);
-        fields.push(quote!(not_starved: #v));
-    }
-    if let Some(v) = t.max_spread_pct.map(float) {
-        fields.push(quote!(max_spread_pct: #v));
-    }
-    if let Some(v) = t.max_gap_ms.map(int) {
-        fields.push(quote!(max_gap_ms: #v));
-    }
-    if let Some(v) = t.max_p99_wake_latency_us.map(int) {
-        fields.push(quote!(max_p99_wake_latency_us: #v));
-    }
-    if let Some(v) = t.min_work_rate.map(float) {
-        fields.push(quote!(min_work_rate: #v));
-    }
-    if let Some(v) = t.max_migration_ratio.map(float) {
-        fields.push(quote!(max_migration_ratio: #v));
-    }
-    if let Some(v) = t.max_throughput_cv.map(float) {
-        fields.push(quote!(max_throughput_cv: #v));
-    }
-    quote! {
-        ::ktstr::harness::ThresholdOverrides {
-            #(#fields,)*
-            ..::ktstr::harness::ThresholdOverrides::NONE
-        }
-    }
+/// `max_spread_pct` → `MaxSpreadPct` (the `ThresholdKey` variant).
+fn camel(name: &str) -> String {
+    name.split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
-/// `::ktstr::harness::VmSpec { .., ..DEFAULT }`.
-fn vm(v: &crate::parse::vm::Vm) -> TokenStream {
-    let mut fields = Vec::new();
-    for (name, value) in [
-        ("cpus", v.cpus),
-        ("sockets", v.sockets),
-        ("cores", v.cores),
-        ("threads", v.threads),
-        ("numa_nodes", v.numa_nodes),
-        ("memory_mb", v.memory_mb),
-    ] {
-        if let Some(n) = value {
-            let id = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
-            let n = Literal::u32_unsuffixed(n);
-            fields.push(quote!(#id: #n));
-        }
-    }
-    if let Some(k) = &v.kernel {
-        fields.push(quote!(kernel: ::core::option::Option::Some(#k)));
-    }
-    quote! {
-        ::ktstr::harness::VmSpec {
-            #(#fields,)*
-            ..::ktstr::harness::VmSpec::DEFAULT
-        }
-    }
-}
-
-/// `::ktstr::harness::Requirements { .., ..NONE }`.
-fn requires(r: &Requires) -> TokenStream {
-    let mut fields = Vec::new();
-    if let Some(b) = r.root {
-        fields.push(quote!(root: #b));
-    }
-    if let Some(b) = r.sched_ext {
-        fields.push(quote!(sched_ext: #b));
-    }
-    if let Some(b) = r.smt {
-        fields.push(quote!(smt: #b));
-    }
-    if let Some(n) = r.min_cpus {
-        let n = Literal::u64_unsuffixed(n);
-        fields.push(quote!(min_cpus: #n));
-    }
-    if let Some(n) = r.min_llcs {
-        let n = Literal::u64_unsuffixed(n);
-        fields.push(quote!(min_llcs: #n));
-    }
-    if let Some(n) = r.min_numa_nodes {
-        let n = Literal::u64_unsuffixed(n);
-        fields.push(quote!(min_numa_nodes: #n));
-    }
-    quote! {
-        ::ktstr::harness::Requirements {
-            #(#fields,)*
-            ..::ktstr::harness::Requirements::NONE
-        }
-    }
-}
-
-/// `::core::time::Duration::from_nanos(N)` (the parser checked N fits).
 /// A `Scheduler` expression: the const path as written (a type error
 /// spanned at it when it is no `Scheduler`), or one built from the command
 /// line.
@@ -341,6 +226,7 @@ fn scheduler(s: &SchedulerArg) -> TokenStream {
     }
 }
 
+/// `::core::time::Duration::from_nanos(N)` (the parser checked N fits).
 fn duration(d: std::time::Duration) -> TokenStream {
     let nanos = Literal::u64_suffixed(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
     quote!(::core::time::Duration::from_nanos(#nanos))
@@ -520,13 +406,13 @@ mod tests {
         let want = quote! {
             fn my_test(ctx: &mut Ctx) -> Result<()> { Ok(()) }
             ::ktstr::__private::inventory::submit! {
-                ::ktstr::harness::TestEntry {
+                ::ktstr::__private::TestEntry {
                     name: "my_test",
                     module_path: ::core::module_path!(),
                     file: ::core::file!(),
                     line: ::core::line!(),
                     func: my_test,
-                    ..::ktstr::harness::TestEntry::DEFAULT
+                    spec: ::ktstr::harness::TestSpec::default,
                 }
             }
         };
@@ -534,7 +420,7 @@ mod tests {
     }
 
     #[test]
-    fn every_field() {
+    fn every_key_is_a_builder_call() {
         let out = expanded(
             quote!(
                 workers = 4,
@@ -546,11 +432,14 @@ mod tests {
                 max_spread_pct = 35,
                 max_gap_ms = 500,
                 not_starved = false,
+                min_work_rate = off,
+                isolation = false,
                 timeout = "30s",
                 ignore = "slow",
                 should_fail,
                 requires(root, min_cpus = 4),
-                scheduler = "scx_simple -v"
+                scheduler = "scx_simple -v",
+                vm(cpus = 4)
             ),
             quote!(
                 #[cfg(unix)]
@@ -563,43 +452,52 @@ mod tests {
             #[cfg(unix)] fn r#loop(ctx: &mut Ctx) -> Result<()> { Ok(()) }
             #[cfg(unix)]
             ::ktstr::__private::inventory::submit! {
-                ::ktstr::harness::TestEntry {
+                ::ktstr::__private::TestEntry {
                     name: "loop",
                     module_path: ::core::module_path!(),
                     file: ::core::file!(),
                     line: ::core::line!(),
                     func: r#loop,
-                    workload: ::ktstr::harness::WorkloadSpec {
-                        workers: 4,
-                        work_type: || ::ktstr::workload::WorkType::Mixed,
-                        clone_mode: ::ktstr::workload::CloneMode::Thread,
-                        duration: ::core::time::Duration::from_nanos(1500000000u64),
-                        cgroups: 2,
-                        cpusets: ::ktstr::harness::CpusetLayout::Overlap(0.5f64),
-                        ..::ktstr::harness::WorkloadSpec::DEFAULT
+                    spec: {
+                        fn spec() -> ::ktstr::harness::TestSpec {
+                            ::ktstr::harness::TestSpec::default()
+                                .workers(4)
+                                .work_type(|| ::ktstr::workload::WorkType::Mixed)
+                                .clone_mode(::ktstr::workload::CloneMode::Thread)
+                                .duration(::core::time::Duration::from_nanos(1500000000u64))
+                                .cgroups(2)
+                                .cpusets(::ktstr::harness::CpusetLayout::Overlap(0.5f64))
+                                .max_spread_pct(35f64)
+                                .max_gap_ms(500u64)
+                                .not_starved(false)
+                                .off(::ktstr::check::ThresholdKey::MinWorkRate)
+                                .isolation(false)
+                                .timeout(::core::time::Duration::from_nanos(30000000000u64))
+                                .ignore("slow")
+                                .should_fail(::ktstr::harness::ShouldFail::Check)
+                                .requires(::ktstr::harness::Requirements {
+                                    root: true,
+                                    min_cpus: 4,
+                                    ..::ktstr::harness::Requirements::NONE
+                                })
+                                .scheduler(::ktstr::scheduler::Scheduler::new("scx_simple").args(&["-v"]))
+                                .vm(::ktstr::harness::VmSpec {
+                                    cpus: 4,
+                                    ..::ktstr::harness::VmSpec::DEFAULT
+                                })
+                        }
+                        spec
                     },
-                    thresholds: ::ktstr::harness::ThresholdOverrides {
-                        not_starved: ::core::option::Option::Some(false),
-                        max_spread_pct: ::core::option::Option::Some(35f64),
-                        max_gap_ms: ::core::option::Option::Some(500u64),
-                        ..::ktstr::harness::ThresholdOverrides::NONE
-                    },
-                    timeout: ::core::option::Option::Some(::core::time::Duration::from_nanos(30000000000u64)),
-                    ignore: ::core::option::Option::Some("slow"),
-                    should_fail: ::ktstr::harness::ShouldFail::Check,
-                    requires: ::ktstr::harness::Requirements {
-                        root: true,
-                        min_cpus: 4,
-                        ..::ktstr::harness::Requirements::NONE
-                    },
-                    scheduler: ::core::option::Option::Some(
-                        ::ktstr::scheduler::Scheduler::new("scx_simple").args(&["-v"])
-                    ),
-                    ..::ktstr::harness::TestEntry::DEFAULT
                 }
             }
         };
         assert_eq!(out, want.to_string());
+    }
+
+    #[test]
+    fn threshold_variants_are_camel_case() {
+        assert_eq!(camel("max_p99_wake_latency_us"), "MaxP99WakeLatencyUs");
+        assert_eq!(camel("not_starved"), "NotStarved");
     }
 
     #[test]

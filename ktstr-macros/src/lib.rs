@@ -2,16 +2,21 @@
 //! (`ktstr::test`); this crate's output names `::ktstr::...` paths and does
 //! not work without it.
 //!
-//! - `parse.rs` reads and checks the keys (every error spanned at the
-//!   offending token),
-//! - `keys.rs` is the vocabulary (for "takes ..." and "did you mean"),
-//! - `expand.rs` checks the function's shape and writes the registration.
+//! - `keys.rs` is the vocabulary: every key, what it takes, and which
+//!   reader reads it (the table drives parsing),
+//! - `parse/` reads and checks the keys (every error spanned at the
+//!   offending token) into the parsed model,
+//! - `expand.rs` checks the function's shape and writes the registration:
+//!   a function building the test's `TestSpec` with the library's builder,
+//! - `suggest.rs` is "did you mean" (shared with the library).
 
 #![deny(missing_docs)]
 
 mod expand;
 mod keys;
 mod parse;
+mod suggest;
+mod thresholds;
 
 use proc_macro::TokenStream;
 
@@ -33,7 +38,9 @@ use proc_macro::TokenStream;
 /// (`Ctx` is `ktstr::harness::Ctx`, `Result` is `anyhow::Result`, spelled
 /// any way): one argument, an explicit return type, not `async`, `unsafe`,
 /// `extern` or generic. It is kept as it is; the attribute adds a static
-/// `ktstr::harness::TestEntry` for it, registered with `inventory`, which
+/// registration for it (its name, place, body and a function building its
+/// `ktstr::harness::TestSpec`, one builder call per key), registered with
+/// `inventory`, which
 /// the harness's `main` lists, filters and runs (each test in its own
 /// supervised process). The test's name is its module path without the
 /// crate name, then the function's name (`fairness::mixed_load_is_fair`).
@@ -75,18 +82,17 @@ use proc_macro::TokenStream;
 ///
 /// # Check thresholds (overrides of the defaults `ctx.check` applies)
 ///
-/// | Key | Value | Default |
-/// |---|---|---|
-/// | `not_starved = BOOL` | fail when a worker made no progress | `true` |
-/// | `max_spread_pct = NUM` | most percentage points between the highest and lowest CPU share in a group | `25.0` |
-/// | `max_gap_ms = INT` | longest gap between a worker's progress checkpoints, in ms (≥ 1) | `2000` |
-/// | `max_p99_wake_latency_us = INT` | highest p99 wake latency of a group, in µs (≥ 1) | not checked |
-/// | `min_work_rate = NUM` | lowest work rate of any worker, in work units per second | not checked |
-/// | `max_migration_ratio = NUM` | most migrations per iteration in a group | not checked |
-/// | `max_throughput_cv = NUM` | highest coefficient of variation of work rates in a group | not checked |
-///
-/// `NUM` is an integer or float literal, not negative; `INT` an integer
-/// literal.
+/// One key per threshold of `ktstr::check::Thresholds` (`not_starved`,
+/// `max_spread_pct`, `max_gap_ms`, `max_p99_wake_latency_us`,
+/// `min_work_rate`, `max_throughput_cv`, `max_migration_ratio`,
+/// `isolation`, ...): `KEY = VALUE` sets the limit (a bool for a check that
+/// is on or off, a number or an integer ≥ 1 for a limit) and marks the
+/// check asked for; `KEY = off` switches the check off
+/// (`max_spread_pct = off`, and `not_starved = false` or
+/// `isolation = false` for the flags). The keys come from the library's
+/// one declaration of the thresholds (`ktstr/src/check/threshold_table.rs`);
+/// `ktstr::check::THRESHOLD_KEYS` and the guide's "Attribute reference"
+/// list each with its type, default, unit and meaning.
 ///
 /// # Running
 ///
@@ -131,4 +137,29 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::test(attr.into(), item.into()).into()
+}
+
+/// `&[(name, type), ...]`: the threshold keys the attribute takes and
+/// their types (`bool`, `f64`, `u64`). For `ktstr`'s test that the
+/// attribute and the library declare the same thresholds.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __threshold_keys(_: TokenStream) -> TokenStream {
+    let (names, types): (Vec<_>, Vec<_>) = keys::thresholds().map(|(n, t)| (n, t.name())).unzip();
+    quote::quote!(&[#((#names, #types)),*]).into()
+}
+
+/// `&[...]`: every key the attribute takes, top-level ones bare
+/// (`workers`), nested ones qualified (`requires.min_cpus`, `vm.cpus`). For
+/// the test that the guide's attribute reference lists every key.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __attribute_keys(_: TokenStream) -> TokenStream {
+    let top = keys::KEYS.iter().map(|k| k.name.to_string());
+    let req = keys::REQUIRES_KEYS
+        .iter()
+        .map(|k| format!("requires.{}", k.name));
+    let vm = keys::VM_KEYS.iter().map(|k| format!("vm.{}", k.name));
+    let all: Vec<String> = top.chain(req).chain(vm).collect();
+    quote::quote!(&[#(#all),*]).into()
 }

@@ -52,6 +52,7 @@ pub mod compare;
 pub mod cpuset;
 mod error;
 pub mod harness;
+#[doc(hidden)]
 pub mod interrupt;
 pub mod payload;
 #[cfg(feature = "plot")]
@@ -61,6 +62,9 @@ pub mod scenario;
 pub mod scenarios;
 pub mod scheduler;
 pub mod stats;
+// "Did you mean": the macro crate's file, one implementation for both.
+#[path = "../../ktstr-macros/src/suggest.rs"]
+mod suggest;
 #[allow(unsafe_code)]
 pub(crate) mod sys;
 pub mod topology;
@@ -83,8 +87,18 @@ macro_rules! main {
     };
 }
 
+/// Plumbing of `#[ktstr::test]` and the harness: what the attribute's
+/// expansion names and the test child sends back. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::harness::entry::{TestEntry, TestFn};
+    pub use crate::harness::outcome::{FailureKind, SchedulerOutcome, TestOutcome};
     pub use anyhow;
     pub use inventory;
+    pub use ktstr_macros::{__attribute_keys, __threshold_keys};
+
+    /// The context a test child gives `entry`'s body.
+    pub fn ctx(entry: &TestEntry) -> crate::harness::Ctx {
+        crate::harness::Ctx::new(entry.full_name(), &entry.spec())
+    }
 }

@@ -3,6 +3,7 @@
 pub use crate::cgroup::{
     AffinityKind, CgroupDef, CgroupGroup, CgroupManager, CpuMax, CpusetSpec, Setup,
 };
+pub use crate::check::ReportGroup;
 pub use crate::cpuset::CpuSet;
 pub use crate::harness::Ctx;
 pub use crate::scheduler::{Scheduler, BPFLAND};

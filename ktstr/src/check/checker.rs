@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::evaluate::evaluate_group;
-use super::{CheckFailed, CheckKind, CheckResult, CheckStatus, Thresholds, Verdict};
+use super::thresholds::{for_each_threshold, threshold_on};
+use super::{CheckFailed, CheckKind, CheckResult, CheckStatus, ThresholdKey, Thresholds, Verdict};
 use crate::cpuset::CpuSet;
 use crate::workload::WorkerReport;
 
@@ -163,65 +164,17 @@ impl Checker {
         &self.thresholds
     }
 
-    /// Starvation check on or off (default on).
-    pub fn not_starved(mut self, on: bool) -> Checker {
-        self.thresholds.not_starved = on;
-        self.asked.push(CheckKind::Starvation);
+    /// Switch the check of `key` off (for a deliberately asymmetric
+    /// group, say: `.off(ThresholdKey::MaxSpreadPct)`).
+    pub fn off(mut self, key: ThresholdKey) -> Checker {
+        self.thresholds.off(key);
         self
     }
 
-    /// Fairness: most percentage points of CPU share between workers of a
-    /// group (default 25).
-    pub fn max_spread_pct(mut self, pct: f64) -> Checker {
-        self.thresholds.max_spread_pct = Some(pct);
-        self.asked.push(CheckKind::Fairness);
-        self
-    }
-
-    /// Turn the fairness check off (for deliberately asymmetric groups).
-    pub fn no_spread_check(mut self) -> Checker {
-        self.thresholds.max_spread_pct = None;
-        self
-    }
-
-    /// Longest gap between progress checkpoints, in ms (default 2000).
-    pub fn max_gap_ms(mut self, ms: u64) -> Checker {
-        self.thresholds.max_gap_ms = Some(ms);
-        self.asked.push(CheckKind::Gap);
-        self
-    }
-
-    /// Highest pooled p99 wake latency per group, in µs (default off).
-    pub fn max_p99_wake_latency_us(mut self, us: u64) -> Checker {
-        self.thresholds.max_p99_wake_latency_us = Some(us);
-        self
-    }
-
-    /// Lowest work rate of any worker, in units per second (default off).
-    pub fn min_work_rate(mut self, rate: f64) -> Checker {
-        self.thresholds.min_work_rate = Some(rate);
-        self
-    }
-
-    /// Highest coefficient of variation of work rates in a group (default
-    /// off).
-    pub fn max_throughput_cv(mut self, cv: f64) -> Checker {
-        self.thresholds.max_throughput_cv = Some(cv);
-        self
-    }
-
-    /// Highest migrations per iteration in a group (default off).
-    pub fn max_migration_ratio(mut self, ratio: f64) -> Checker {
-        self.thresholds.max_migration_ratio = Some(ratio);
-        self
-    }
-
-    /// Cpuset isolation check on or off (default on; only groups with a
-    /// cpuset are checked).
-    pub fn isolation(mut self, on: bool) -> Checker {
-        self.thresholds.isolation = on;
-        self.asked.push(CheckKind::Isolation);
-        self
+    /// Turn the fairness check off (for deliberately asymmetric groups);
+    /// the same as `.off(ThresholdKey::MaxSpreadPct)`.
+    pub fn no_spread_check(self) -> Checker {
+        self.off(ThresholdKey::MaxSpreadPct)
     }
 
     /// Evaluate every enabled check on every group.
@@ -241,3 +194,24 @@ impl Checker {
         self.evaluate().into_result()
     }
 }
+
+/// One setter per threshold: sets it and marks its check asked for.
+macro_rules! setters {
+    ($($name:ident / $key:ident: $ty:ident = $default:tt, unit $unit:literal,
+       check $kind:ident => $eval:ident, $doc:literal;)*) => {
+        impl Checker {
+            $(
+                #[doc = $doc]
+                #[doc = ""]
+                #[doc = concat!("Default: `", stringify!($default), "` ", $unit,
+                    ". Setting it marks the check asked for.")]
+                pub fn $name(mut self, v: $ty) -> Checker {
+                    self.thresholds.$name = threshold_on!($ty, v);
+                    self.asked.push(CheckKind::$kind);
+                    self
+                }
+            )*
+        }
+    };
+}
+for_each_threshold!(setters);

@@ -11,36 +11,36 @@ use super::{CheckKind, CheckResult, CheckStatus, ReportGroup, Thresholds};
 use crate::stats::{self, GroupStats};
 use crate::workload::WorkerReport;
 
-/// Every enabled check on one group.
-pub(crate) fn evaluate_group(g: &ReportGroup, t: &Thresholds) -> Vec<CheckResult> {
-    let st = GroupStats::of(&g.reports);
-    let mut out = vec![health(g)];
-    if t.not_starved {
-        out.push(starvation(g));
-    }
-    if let Some(limit) = t.max_spread_pct {
-        out.push(fairness(g, &st, limit));
-    }
-    if let Some(limit) = t.max_gap_ms {
-        out.push(gap(g, &st, limit));
-    }
-    if let Some(limit) = t.max_p99_wake_latency_us {
-        out.push(wake_latency(g, &st, limit));
-    }
-    if let Some(limit) = t.min_work_rate {
-        out.push(work_rate(g, &st, limit));
-    }
-    if let Some(limit) = t.max_throughput_cv {
-        out.push(throughput_cv(g, &st, limit));
-    }
-    if let Some(limit) = t.max_migration_ratio {
-        out.push(migration(g, &st, limit));
-    }
-    if t.isolation && g.cpuset.is_some() {
-        out.push(isolation(g));
-    }
-    out
+/// Runs one threshold's check when it is on: a flag's evaluator takes the
+/// group (and may decline it, e.g. isolation without a cpuset), a limit's
+/// takes the group and the limit.
+macro_rules! run_check {
+    ($out:ident, $g:ident, $st:ident, bool, $on:expr, $eval:ident) => {
+        if $on {
+            $out.extend($eval($g));
+        }
+    };
+    ($out:ident, $g:ident, $st:ident, $t:ident, $limit:expr, $eval:ident) => {
+        if let Some(limit) = $limit {
+            $out.push($eval($g, &$st, limit));
+        }
+    };
 }
+
+macro_rules! evaluate_all {
+    ($($name:ident / $key:ident: $ty:ident = $default:tt, unit $unit:literal,
+       check $kind:ident => $eval:ident, $doc:literal;)*) => {
+        /// Every enabled check on one group, in the declaration's order,
+        /// after worker health.
+        pub(crate) fn evaluate_group(g: &ReportGroup, t: &Thresholds) -> Vec<CheckResult> {
+            let st = GroupStats::of(&g.reports);
+            let mut out = vec![health(g)];
+            $(run_check!(out, g, st, $ty, t.$name, $eval);)*
+            out
+        }
+    };
+}
+super::thresholds::for_each_threshold!(evaluate_all);
 
 /// "worker 3 (tid 4121, cg_1)".
 fn who(r: &WorkerReport, g: &ReportGroup) -> String {
@@ -125,9 +125,9 @@ fn health(g: &ReportGroup) -> CheckResult {
     )
 }
 
-fn starvation(g: &ReportGroup) -> CheckResult {
+fn starvation(g: &ReportGroup) -> Option<CheckResult> {
     if let Some(na) = no_live_worker(CheckKind::Starvation, g, "> 0 work units".into()) {
-        return na;
+        return Some(na);
     }
     let bad: Vec<String> = live(g)
         .filter(|r| r.work_units == 0)
@@ -140,13 +140,13 @@ fn starvation(g: &ReportGroup) -> CheckResult {
         })
         .collect();
     let min = live(g).map(|r| r.work_units).min().unwrap_or(0);
-    result(
+    Some(result(
         CheckKind::Starvation,
         g,
         bad,
         "> 0 work units".into(),
         format!("min {min} work units"),
-    )
+    ))
 }
 
 fn fairness(g: &ReportGroup, st: &GroupStats<'_>, limit: f64) -> CheckResult {
@@ -344,10 +344,11 @@ fn migration(g: &ReportGroup, st: &GroupStats<'_>, limit: f64) -> CheckResult {
     )
 }
 
-fn isolation(g: &ReportGroup) -> CheckResult {
-    let allowed = g.cpuset.clone().unwrap_or_default();
+/// Groups without a cpuset are not checked.
+fn isolation(g: &ReportGroup) -> Option<CheckResult> {
+    let allowed = g.cpuset.clone()?;
     if let Some(na) = no_live_worker(CheckKind::Isolation, g, format!("only CPUs {allowed}")) {
-        return na;
+        return Some(na);
     }
     let bad: Vec<String> = live(g)
         .filter_map(|r| {
@@ -362,13 +363,13 @@ fn isolation(g: &ReportGroup) -> CheckResult {
         })
         .collect();
     let n = bad.len();
-    result(
+    Some(result(
         CheckKind::Isolation,
         g,
         bad,
         format!("only CPUs {allowed}"),
         format!("{n} worker(s) outside"),
-    )
+    ))
 }
 
 #[cfg(test)]

@@ -10,9 +10,10 @@
 
 mod checker;
 mod evaluate;
-mod thresholds;
+pub(crate) mod thresholds;
 mod verdict;
 
 pub use checker::{Checker, ReportGroup};
-pub use thresholds::Thresholds;
+pub(crate) use thresholds::for_each_threshold;
+pub use thresholds::{ThresholdInfo, ThresholdKey, Thresholds, THRESHOLD_KEYS};
 pub use verdict::{CheckFailed, CheckKind, CheckResult, CheckStatus, Verdict};

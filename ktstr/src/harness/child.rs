@@ -16,22 +16,10 @@ pub(crate) const ENV_TEST: &str = "KTSTR_CHILD_TEST";
 /// The fd the child writes its outcome to.
 pub(crate) const RESULT_FD: i32 = 3;
 
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "panic with a non-string payload".into())
-}
-
 /// Run `entry` in this process and produce its outcome.
 pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
-    let scheduler = match entry
-        .scheduler
-        .as_ref()
-        .map(SchedulerRun::start)
-        .transpose()
-    {
+    let spec = entry.spec();
+    let scheduler = match spec.scheduler.as_ref().map(SchedulerRun::start).transpose() {
         Ok(s) => s,
         Err(e) => {
             return TestOutcome {
@@ -41,8 +29,8 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
             }
         }
     };
-    let mut ctx = Ctx::new(entry);
-    if let (Some(run), Some(s)) = (&scheduler, &entry.scheduler) {
+    let mut ctx = Ctx::new(entry.full_name(), &spec);
+    if let (Some(run), Some(s)) = (&scheduler, &spec.scheduler) {
         eprintln!(
             "ktstr: scheduler \"{s}\" attached in {:.2} s (ops {:?})",
             run.attached_after().as_secs_f64(),
@@ -60,6 +48,7 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
     let (groups, verdicts) = ctx.take_record();
     let payloads = ctx.take_payloads();
     let samples = ctx.take_samples();
+    let config = Some(ctx.ran_config());
     // A body that skipped itself and then ended with that skip (or Ok).
     let mut skipped = ctx.take_skip().filter(|_| match &result {
         Ok(Ok(())) => true,
@@ -74,7 +63,11 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
         _ if skipped.is_some() => (false, None, false),
         Ok(Ok(())) => (checks_passed, None, false),
         Ok(Err(e)) => (false, Some(format!("{e:#}")), false),
-        Err(p) => (false, Some(format!("panicked: {}", panic_text(&**p))), true),
+        Err(p) => (
+            false,
+            Some(format!("panicked: {}", crate::error::panic_message(&**p))),
+            true,
+        ),
     };
     let mut failure = match &result {
         _ if skipped.is_some() => None,
@@ -86,7 +79,7 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
     // body concluded: its verdicts were taken without it. Stopping it also
     // checks the kernel fell back to its default.
     let mut sched_outcome = None;
-    if let (Some(run), Some(s)) = (scheduler, &entry.scheduler) {
+    if let (Some(run), Some(s)) = (scheduler, &spec.scheduler) {
         let mut o = SchedulerOutcome {
             command: s.to_string(),
             ops: run.ops().map(String::from),
@@ -121,6 +114,7 @@ pub(crate) fn run_entry(entry: &TestEntry) -> TestOutcome {
         scheduler: sched_outcome,
         payloads,
         samples,
+        config,
     }
 }
 
@@ -176,12 +170,53 @@ mod tests {
         anyhow::bail!("a real failure")
     }
 
-    fn entry(func: super::super::TestFn) -> TestEntry {
+    fn entry(func: crate::harness::entry::TestFn) -> TestEntry {
         TestEntry {
             name: "t",
             func,
             ..TestEntry::DEFAULT
         }
+    }
+
+    #[test]
+    fn the_outcome_says_what_the_body_ran_and_the_work_type_is_built_in_the_child() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static BUILT: AtomicUsize = AtomicUsize::new(0);
+        fn spec() -> crate::harness::TestSpec {
+            crate::harness::TestSpec::default()
+                .work_type(|| {
+                    BUILT.fetch_add(1, Ordering::SeqCst);
+                    crate::workload::WorkType::Mixed
+                })
+                .max_gap_ms(700)
+                .off(crate::check::ThresholdKey::MaxSpreadPct)
+        }
+        fn body(ctx: &mut Ctx) -> anyhow::Result<()> {
+            ctx.workers = 3;
+            ctx.thresholds.max_gap_ms = Some(900);
+            ctx.spawn(&ctx.config())?.stop_and_collect();
+            Ok(())
+        }
+        let e = TestEntry {
+            spec,
+            ..entry(body)
+        };
+        let _listed = e.spec();
+        assert_eq!(
+            BUILT.load(Ordering::SeqCst),
+            0,
+            "listing builds no work type"
+        );
+        let o = run_entry(&e);
+        assert_eq!(BUILT.load(Ordering::SeqCst), 1);
+        assert!(o.passed, "{o:?}");
+        let c = o.config.expect("the child's config");
+        assert_eq!(c["workers"], 3, "{c}");
+        assert_eq!(c["work_type"], "Mixed");
+        assert_eq!(c["thresholds"]["max_gap_ms"], 900);
+        assert_eq!(c["thresholds"]["max_spread_pct"], serde_json::Value::Null);
+        assert_eq!(c["workloads"][0]["config"]["num_workers"], 3);
+        assert_eq!(c["workloads"][0]["group"], "workload");
     }
 
     #[test]
@@ -201,8 +236,13 @@ mod tests {
         fn body(_: &mut Ctx) -> anyhow::Result<()> {
             panic!("the body ran without its scheduler")
         }
-        let mut e = entry(body);
-        e.scheduler = Some(Scheduler::new("/bin/true"));
+        fn spec() -> crate::harness::TestSpec {
+            crate::harness::TestSpec::default().scheduler(Scheduler::new("/bin/true"))
+        }
+        let e = TestEntry {
+            spec,
+            ..entry(body)
+        };
         let o = run_entry(&e);
         assert!(!o.passed && !o.panicked, "{o:?}");
         let err = o.error.unwrap();

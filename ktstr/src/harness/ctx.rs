@@ -6,16 +6,18 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use super::{CpusetLayout, TestEntry};
+use super::ctx_check::CtxCheck;
+use super::{CpusetLayout, TestSpec};
 use crate::cgroup::{CgroupDef, CgroupManager, CpusetSpec, Setup};
-use crate::check::{CheckFailed, CheckKind, Checker, ReportGroup, Thresholds, Verdict};
+use crate::check::{CheckKind, Checker, ReportGroup, Thresholds, Verdict};
 use crate::topology::TestTopology;
 use crate::workload::{CloneMode, WorkType, WorkerReport, WorkloadConfig, WorkloadHandle};
 
 /// The context of one running test.
 ///
-/// The public fields are the test's settings from its attribute; a body
-/// may change them before calling [`Ctx::run_workload`].
+/// The public fields are the test's settings from its attribute (its
+/// [`TestSpec`]); a body may change them before calling
+/// [`Ctx::run_workload`]. What it ran is what the test's record holds.
 pub struct Ctx {
     /// The test's full name.
     pub name: String,
@@ -61,6 +63,7 @@ pub(super) struct Recorded {
     skipped: Option<String>,
     pub(super) payloads: Vec<crate::payload::PayloadReport>,
     pub(super) samples: Option<crate::scenario::Samples>,
+    ran: Vec<super::ran::RanWorkload>,
 }
 
 /// The error [`Ctx::skip`] returns: the harness reports the test ignored
@@ -84,19 +87,19 @@ impl std::fmt::Debug for Ctx {
 }
 
 impl Ctx {
-    /// The context for `entry`.
-    pub fn new(entry: &TestEntry) -> Ctx {
-        let w = &entry.workload;
+    /// The context of the test `name` set up by `spec` (the work type is
+    /// built here, in the test's process).
+    pub(crate) fn new(name: String, spec: &TestSpec) -> Ctx {
         Ctx {
-            name: entry.full_name(),
-            duration: w.duration,
-            workers: w.workers,
-            work_type: (w.work_type)(),
-            clone_mode: w.clone_mode,
-            thresholds: entry.thresholds.apply(Thresholds::default()),
-            cgroups: w.cgroups,
-            cpusets: w.cpusets,
-            asked: entry.thresholds.asked(),
+            name,
+            duration: spec.duration,
+            workers: spec.workers,
+            work_type: (spec.work_type)(),
+            clone_mode: spec.clone_mode,
+            thresholds: spec.thresholds.clone(),
+            cgroups: spec.cgroups,
+            cpusets: spec.cpusets,
+            asked: spec.asked().to_vec(),
             recorded: RefCell::default(),
             manager: OnceCell::new(),
             topology: OnceCell::new(),
@@ -151,9 +154,15 @@ impl Ctx {
     /// all cgroups in order; each cgroup's reports are recorded as a group
     /// (with its cpuset, for the isolation check).
     pub fn run_cgroups(&self, defs: Vec<CgroupDef>) -> anyhow::Result<Vec<WorkerReport>> {
-        let applied = Setup::Defs(defs)
+        let applied = Setup::Defs(defs.clone())
             .apply(self.cgroups()?, self.topology()?)
             .context("apply the cgroup layout")?;
+        {
+            let mut rec = self.recorded.borrow_mut();
+            for (d, c) in defs.iter().zip(&applied.cgroups) {
+                rec.ran.extend(super::ran::RanWorkload::of_def(d, c.cpuset.as_ref()));
+            }
+        }
         self.hold_sampling(&applied.workloads());
         let mut all = Vec::new();
         for group in applied.stop_and_collect() {
@@ -173,8 +182,17 @@ impl Ctx {
         }
     }
 
-    /// Spawn a workload (blocked until its `start`).
+    /// Spawn a workload (blocked until its `start`). Its configuration is
+    /// kept for the test's record.
     pub fn spawn(&self, config: &WorkloadConfig) -> anyhow::Result<WorkloadHandle> {
+        self.recorded
+            .borrow_mut()
+            .ran
+            .push(super::ran::RanWorkload {
+                group: "workload".into(),
+                cpuset: None,
+                config: config.clone(),
+            });
         WorkloadHandle::spawn(config).with_context(|| {
             format!(
                 "spawn {} x {} workers",
@@ -218,12 +236,12 @@ impl Ctx {
             "ctx.check() got no reports: checks over zero workers would pass vacuously"
         );
         let groups = self.regroup(reports);
-        Ok(CtxCheck {
-            ctx: self,
-            checker: Checker::new(groups)
+        Ok(CtxCheck::new(
+            self,
+            Checker::new(groups)
                 .with_thresholds(self.thresholds.clone())
                 .asking(self.asked.iter().copied()),
-        })
+        ))
     }
 
     /// Run the attribute's workload and check it with the thresholds.
@@ -293,6 +311,12 @@ impl Ctx {
         self.recorded.borrow_mut().skipped.take()
     }
 
+    /// The record's `config`: the settings in force now and every workload
+    /// spawned so far.
+    pub(crate) fn ran_config(&self) -> serde_json::Value {
+        super::ran::config_value(self, &self.recorded.borrow().ran)
+    }
+
     /// Everything recorded so far: (groups, verdicts).
     pub(crate) fn take_record(&self) -> (Vec<ReportGroup>, Vec<Verdict>) {
         let mut r = self.recorded.borrow_mut();
@@ -300,75 +324,5 @@ impl Ctx {
             std::mem::take(&mut r.groups),
             std::mem::take(&mut r.verdicts),
         )
-    }
-}
-
-/// A [`Checker`] bound to a [`Ctx`]: adjust thresholds with the builder
-/// methods, then [`done`](CtxCheck::done) records the verdict and fails the
-/// test if any check failed.
-#[must_use = "checks do nothing until .done()"]
-pub struct CtxCheck<'a> {
-    ctx: &'a Ctx,
-    checker: Checker,
-}
-
-macro_rules! delegate {
-    ($($(#[$doc:meta])* $name:ident($ty:ty);)*) => {
-        $(
-            $(#[$doc])*
-            pub fn $name(self, v: $ty) -> Self {
-                CtxCheck { ctx: self.ctx, checker: self.checker.$name(v) }
-            }
-        )*
-    };
-}
-
-impl CtxCheck<'_> {
-    delegate! {
-        /// See [`Checker::not_starved`].
-        not_starved(bool);
-        /// See [`Checker::max_spread_pct`].
-        max_spread_pct(f64);
-        /// See [`Checker::max_gap_ms`].
-        max_gap_ms(u64);
-        /// See [`Checker::max_p99_wake_latency_us`].
-        max_p99_wake_latency_us(u64);
-        /// See [`Checker::min_work_rate`].
-        min_work_rate(f64);
-        /// See [`Checker::max_throughput_cv`].
-        max_throughput_cv(f64);
-        /// See [`Checker::max_migration_ratio`].
-        max_migration_ratio(f64);
-        /// See [`Checker::isolation`].
-        isolation(bool);
-    }
-
-    /// See [`Checker::no_spread_check`].
-    pub fn no_spread_check(self) -> Self {
-        CtxCheck {
-            ctx: self.ctx,
-            checker: self.checker.no_spread_check(),
-        }
-    }
-
-    /// Evaluate, record the verdict, and fail unless it
-    /// [passed](Verdict::passed). A passing verdict is printed to the
-    /// test's output (each result `pass` or `n/a` with the reason; shown
-    /// with `--nocapture`); a failing one is printed once, by the harness,
-    /// from the error.
-    pub fn done(self) -> anyhow::Result<()> {
-        let verdict = self.checker.evaluate();
-        if verdict.passed() {
-            eprint!("ktstr: checks of {} passed:\n{verdict}", self.ctx.name);
-        }
-        self.ctx
-            .recorded
-            .borrow_mut()
-            .verdicts
-            .push(verdict.clone());
-        verdict
-            .into_result()
-            .map(drop)
-            .map_err(|e: CheckFailed| anyhow::Error::new(e))
     }
 }

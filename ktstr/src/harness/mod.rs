@@ -1,4 +1,5 @@
-//! The test harness: `#[ktstr::test]` registers a [`TestEntry`];
+//! The test harness: `#[ktstr::test]` registers a test and the function
+//! that builds its [`TestSpec`];
 //! `ktstr::main!()` (or [`run_tests`]) lists and filters the entries like
 //! libtest and runs each in a supervised child process, judging it by what
 //! its body returns and by the checks over its workers' reports.
@@ -26,32 +27,37 @@
 
 mod child;
 mod ctx;
+mod ctx_check;
 mod ctx_payload;
 mod ctx_scenario;
-mod entry;
+pub(crate) mod entry;
 mod expect;
 pub mod kept;
-mod outcome;
+pub(crate) mod outcome;
 mod plan;
+mod ran;
 mod record;
 mod repeat;
 mod requirements;
 mod retry;
 mod run;
 mod sibling;
+mod spec;
 mod supervise;
 mod teardown;
 mod vm;
 mod vm_topology;
 
 pub use crate::vm::VmSpec;
-pub use ctx::{Ctx, CtxCheck, RunningScheduler, Skipped};
+pub use ctx::{Ctx, RunningScheduler, Skipped};
+pub use ctx_check::CtxCheck;
 pub use ctx_payload::CtxPayloadCheck;
-pub use entry::{CpusetLayout, Requirements, TestEntry, TestFn, ThresholdOverrides, WorkloadSpec};
+pub(crate) use entry::TestEntry;
 pub use expect::ShouldFail;
-pub use outcome::{FailureKind, SchedulerOutcome, TestOutcome};
+pub(crate) use outcome::{FailureKind, SchedulerOutcome, TestOutcome};
 pub use plan::{Plan, PlanError};
 pub use run::run_tests;
 pub(crate) use run::timeout_scale;
 pub use sibling::{in_vm_guest, run_sibling, SiblingRun};
+pub use spec::{CpusetLayout, Requirements, TestSpec};
 pub(crate) use vm::supervise_for_guest;

@@ -76,6 +76,11 @@ pub struct TestOutcome {
     /// the body's scenarios ([`super::Ctx::run_scenario`]), bounded.
     #[serde(default)]
     pub samples: Option<crate::scenario::Samples>,
+    /// What the test ran: the `Ctx` settings in force when the body ended
+    /// (thresholds included) and every workload it spawned, with its
+    /// cgroup and cpuset. The record's `config`.
+    #[serde(default)]
+    pub config: Option<serde_json::Value>,
 }
 
 /// The test's scheduler, as the harness saw it.

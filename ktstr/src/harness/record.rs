@@ -139,28 +139,18 @@ struct Record<'a> {
     binary: String,
     result: &'a str,
     reason: Option<&'a str>,
-    config: Config<'a>,
-    outcome: Option<&'a super::TestOutcome>,
+    /// What the test ran (sent by its child) and the settings the harness
+    /// applied (requirements, expected ending, scheduler); null when the
+    /// child sent nothing.
+    config: serde_json::Value,
+    /// The child's outcome (without its `config`, kept above).
+    outcome: Option<serde_json::Value>,
     faults: &'a [String],
     elapsed_ns: u64,
     /// The VM the test ran in: guest kernel, accelerator, timings.
     vm: Option<&'a super::vm::VmInfo>,
     host: Host,
     repro: String,
-}
-
-#[derive(Serialize)]
-struct Config<'a> {
-    workers: usize,
-    work_type: String,
-    clone_mode: crate::workload::CloneMode,
-    duration_ns: u64,
-    cgroups: usize,
-    cpusets: super::CpusetLayout,
-    thresholds: &'a super::ThresholdOverrides,
-    requires: super::Requirements,
-    should_fail: super::ShouldFail,
-    scheduler: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -179,6 +169,27 @@ fn host() -> Host {
     }
 }
 
+/// The record's `config`: what the child says it ran, plus the settings
+/// the harness applied; null when the child sent nothing (it crashed or
+/// timed out).
+fn config_of(entry: &TestEntry, sup: &Supervised) -> serde_json::Value {
+    let Some(serde_json::Value::Object(mut ran)) =
+        sup.outcome.as_ref().ok().and_then(|o| o.config.clone())
+    else {
+        return serde_json::Value::Null;
+    };
+    let spec = entry.spec();
+    let applied = serde_json::json!({
+        "requires": spec.requires,
+        "should_fail": spec.should_fail,
+        "scheduler": spec.scheduler.map(|s| s.to_string()),
+    });
+    if let serde_json::Value::Object(applied) = applied {
+        ran.extend(applied);
+    }
+    serde_json::Value::Object(ran)
+}
+
 /// The JSON record of a finished test (what [`write_record`] writes).
 pub(crate) fn record_value(
     entry: &TestEntry,
@@ -187,7 +198,6 @@ pub(crate) fn record_value(
     sup: &Supervised,
 ) -> serde_json::Value {
     let name = entry.full_name();
-    let w = &entry.workload;
     let rec = Record {
         format: crate::compare::RECORD_FORMAT,
         ktstr_version: env!("CARGO_PKG_VERSION"),
@@ -195,19 +205,14 @@ pub(crate) fn record_value(
         binary: binary_name(),
         result,
         reason,
-        config: Config {
-            workers: w.workers,
-            work_type: (w.work_type)().name().to_string(),
-            clone_mode: w.clone_mode,
-            duration_ns: w.duration.as_nanos() as u64,
-            cgroups: w.cgroups,
-            cpusets: w.cpusets,
-            thresholds: &entry.thresholds,
-            requires: entry.requires,
-            should_fail: entry.should_fail,
-            scheduler: entry.scheduler.map(|s| s.to_string()),
-        },
-        outcome: sup.outcome.as_ref().ok(),
+        config: config_of(entry, sup),
+        outcome: sup.outcome.as_ref().ok().map(|o| {
+            let mut v = serde_json::to_value(o).unwrap_or_default();
+            if let Some(m) = v.as_object_mut() {
+                m.remove("config");
+            }
+            v
+        }),
         faults: &sup.faults,
         elapsed_ns: sup.elapsed.as_nanos() as u64,
         vm: sup.vm.as_ref(),

@@ -128,7 +128,7 @@ pub(super) fn run_trial(
     super::kept::clear(&record_dir(), &entry.full_name());
     if plan.repeat > 1 {
         repeated(entry, nocapture, plan.repeat)
-    } else if entry.retries > 0 {
+    } else if entry.spec().retries > 0 {
         super::retry::with_retries(entry, nocapture)
     } else {
         judge(entry, nocapture)
@@ -174,10 +174,10 @@ fn repeated(entry: &TestEntry, nocapture: bool, n: u32) -> Result<Completion, Fa
         return Ok(Completion::Completed);
     };
     let mut msg = format!("{reason}\n");
-    if entry.retries > 0 {
+    if entry.spec().retries > 0 {
         msg.push_str(&format!(
             "  (its retries = {} are not applied under --repeat: a repeat counts every failure)\n",
-            entry.retries
+            entry.spec().retries
         ));
     }
     for (i, why) in kept.failures() {

@@ -57,10 +57,10 @@ fn failures_json(failures: &[Failure]) -> serde_json::Value {
         .collect()
 }
 
-/// Run `entry` until it passes, at most `entry.retries + 1` times.
+/// Run `entry` until it passes, at most `entry.spec().retries + 1` times.
 pub(super) fn with_retries(entry: &TestEntry, nocapture: bool) -> Result<Completion, Failed> {
     let name = entry.full_name();
-    let tries = entry.retries + 1;
+    let tries = entry.spec().retries + 1;
     let mut failures: Vec<Failure> = Vec::new();
     let mut last = None;
     for k in 1..=tries {
@@ -94,14 +94,15 @@ pub(super) fn with_retries(entry: &TestEntry, nocapture: bool) -> Result<Complet
     };
     let reason = format!(
         "failed all {tries} attempts (retries = {}): not flaky, a consistent failure; last: {}",
-        entry.retries, f.reason
+        entry.spec().retries,
+        f.reason
     );
     let mut rec = record_value(entry, "failed", Some(&reason), &a.sup);
     rec["attempts"] = json!({"count": tries, "failures": failures_json(&failures)});
     let path = write_json(&record_path(&name), &rec);
     let mut msg = format!(
         "failed all {tries} attempts (retries = {})\n",
-        entry.retries
+        entry.spec().retries
     );
     for f in &failures[..failures.len() - 1] {
         msg.push_str(&format!(
@@ -125,18 +126,18 @@ fn flaky(
     passed: &Attempt,
 ) -> Result<Completion, Failed> {
     let name = entry.full_name();
-    let tries = entry.retries + 1;
+    let tries = entry.spec().retries + 1;
     let accepted = accept_flaky();
     let failed: Vec<String> = failures.iter().map(|f| f.attempt.to_string()).collect();
     let head = format!(
         "FLAKY: passed on attempt {k} of {tries} after failing attempt(s) {} (retries = {})",
         failed.join(", "),
-        entry.retries
+        entry.spec().retries
     );
     let mut rec = record_value(entry, "flaky", Some(&head), &passed.sup);
     rec["flaky"] = json!({
         "attempts": k,
-        "retries": entry.retries,
+        "retries": entry.spec().retries,
         "accepted": accepted,
         "failures": failures_json(failures),
     });

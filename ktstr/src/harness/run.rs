@@ -13,7 +13,7 @@ use super::record::{failure_message, write_record};
 use super::requirements::unmet;
 use super::supervise::{supervise, Options, Supervised};
 use super::vm::{placement, supervise_in_vm, unmet_in_vm, Placement};
-use super::{TestEntry, TestOutcome};
+use super::{TestEntry, TestOutcome, TestSpec};
 
 /// Slack added to a test's workload duration for its default timeout.
 const TIMEOUT_SLACK: Duration = Duration::from_secs(30);
@@ -34,10 +34,10 @@ pub(crate) fn timeout_scale() -> f64 {
         .unwrap_or(1.0)
 }
 
-/// The timeout of `entry`: its `timeout`, else twice its duration plus
+/// The timeout of a test: its `timeout`, else twice its duration plus
 /// 30 s (plus the scheduler's attach, stop and fall-back deadlines when it
 /// has one), times `KTSTR_TIMEOUT_SCALE`.
-pub(crate) fn timeout_of(entry: &TestEntry) -> Duration {
+pub(crate) fn timeout_of(entry: &TestSpec) -> Duration {
     use crate::scheduler::{ATTACH_DEADLINE, FALLBACK_DEADLINE, STOP_DEADLINE};
     let sched = match entry.scheduler {
         Some(_) => ATTACH_DEADLINE + STOP_DEADLINE + FALLBACK_DEADLINE,
@@ -45,7 +45,7 @@ pub(crate) fn timeout_of(entry: &TestEntry) -> Duration {
     };
     let base = entry
         .timeout
-        .unwrap_or(entry.workload.duration * 2 + TIMEOUT_SLACK + sched);
+        .unwrap_or(entry.duration * 2 + TIMEOUT_SLACK + sched);
     base.mul_f64(timeout_scale())
 }
 
@@ -71,13 +71,14 @@ impl Attempt {
 /// Run `entry` once, supervised (or in its VM), and judge it.
 pub(super) fn attempt(entry: &TestEntry, nocapture: bool) -> Attempt {
     let name = entry.full_name();
-    let sup = match placement(entry) {
-        Placement::Vm(spec) => supervise_in_vm(entry, &spec, nocapture),
+    let spec = entry.spec();
+    let sup = match placement(&spec) {
+        Placement::Vm(vm) => supervise_in_vm(entry, &vm, nocapture),
         _ => supervise(
             &name,
             Options {
                 nocapture,
-                timeout: timeout_of(entry),
+                timeout: timeout_of(&spec),
             },
         ),
     };
@@ -87,7 +88,7 @@ pub(super) fn attempt(entry: &TestEntry, nocapture: bool) -> Attempt {
     let verdict = match &sup.outcome {
         // Ctx::skip: reported ignored below (whatever should_fail says).
         Ok(o) if o.skipped.is_some() => Ok(()),
-        outcome => judge_outcome(entry.should_fail, outcome),
+        outcome => judge_outcome(spec.should_fail, outcome),
     };
     // A test process that did not end by itself may have left cgroups:
     // its RAII cleanup never ran. Remove them now, not at the next run.
@@ -187,10 +188,10 @@ fn remove_stale_parents() {
     }
 }
 
-/// Why the payload programs `entry` declares are not all on this host's
+/// Why the payload programs a test declares are not all on this host's
 /// `$PATH` (a VM test packs them from there too), or None.
-fn missing_payloads(entry: &TestEntry) -> Option<String> {
-    let missing: Vec<String> = entry
+fn missing_payloads(spec: &TestSpec) -> Option<String> {
+    let missing: Vec<String> = spec
         .payloads
         .iter()
         .filter_map(|p| crate::payload::find_program(p).err())
@@ -207,20 +208,18 @@ fn join_reasons(a: Option<String>, b: Option<String>) -> Option<String> {
 }
 
 fn trial(entry: &'static TestEntry, args: &Arguments, plan: Plan) -> Trial {
-    let missing = match placement(entry) {
-        Placement::Host => unmet(
-            &entry.requires,
-            entry.scheduler.as_ref(),
-            entry.workload.cgroups,
-        ),
+    let spec = entry.spec();
+    let missing = match placement(&spec) {
+        Placement::Host => unmet(&spec.requires, spec.scheduler.as_ref(), spec.cgroups),
         // The guest runs as root with sched_ext; the kernel is checked
         // when the VM is built.
-        Placement::Vm(spec) => unmet_in_vm(&entry.requires, &spec),
+        Placement::Vm(vm) => unmet_in_vm(&spec.requires, &vm),
         Placement::NoVm(why) => Some(why),
     };
-    let missing = join_reasons(missing, missing_payloads(entry));
+    let missing = join_reasons(missing, missing_payloads(&spec));
     let listing = args.list || args.ignored;
-    let flagged = (missing.is_some() || entry.ignore.is_some()) && listing;
+    let ignore = spec.ignore;
+    let flagged = (missing.is_some() || ignore.is_some()) && listing;
     let run_ignored = args.ignored || args.include_ignored;
     let nocapture = args.nocapture;
     Trial::ignorable_test(entry.full_name(), move || {
@@ -228,7 +227,7 @@ fn trial(entry: &'static TestEntry, args: &Arguments, plan: Plan) -> Trial {
         if let Some(why) = missing {
             return Ok(Completion::ignored_with(why));
         }
-        if let Some(reason) = entry.ignore {
+        if let Some(reason) = ignore {
             if !run_ignored {
                 let reason = if reason.is_empty() { "ignored" } else { reason };
                 return Ok(Completion::ignored_with(reason));

@@ -85,8 +85,9 @@ fn failed(why: String, started: Instant) -> Supervised {
 pub(crate) fn supervise_in_vm(entry: &TestEntry, spec: &VmSpec, nocapture: bool) -> Supervised {
     let started = Instant::now();
     let name = entry.full_name();
+    let test = entry.spec();
     let mut extras = Vec::new();
-    if let Some(s) = &entry.scheduler {
+    if let Some(s) = &test.scheduler {
         match crate::vm::scheduler_binary(s) {
             Ok(b) => extras.push(b),
             Err(e) => return failed(e, started),
@@ -95,7 +96,7 @@ pub(crate) fn supervise_in_vm(entry: &TestEntry, spec: &VmSpec, nocapture: bool)
     // Declared payloads go to /usr/bin of the guest (on its PATH), with
     // their libraries: stress-ng under a sched_ext scheduler, as today's
     // sched_ext CI runs it, with ktstr's verdicts on top.
-    for p in entry.payloads {
+    for p in test.payloads {
         match crate::payload::find_program(p) {
             Ok(host) => extras.push((host, format!("/usr/bin/{p}"))),
             Err(e) => return failed(e.to_string(), started),
@@ -103,10 +104,10 @@ pub(crate) fn supervise_in_vm(entry: &TestEntry, spec: &VmSpec, nocapture: bool)
     }
     let req = BootRequest {
         spec,
-        needs_sched_ext: needs_sched_ext(entry),
+        needs_sched_ext: needs_sched_ext(&test),
         extras,
         env: vec![(ENV_VM_TEST.into(), name)],
-        timeout: timeout_of(entry),
+        timeout: timeout_of(&test),
     };
     let booted = match boot(&req) {
         Ok(b) => b,

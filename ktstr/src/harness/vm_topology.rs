@@ -5,7 +5,7 @@
 
 use super::requirements::{this_topology, topology_unmet};
 use super::vm::Placement;
-use super::{Requirements, TestEntry};
+use super::{Requirements, TestSpec};
 use crate::topology::TestTopology;
 use crate::vm::{kernel, VmSpec};
 
@@ -13,8 +13,8 @@ use crate::vm::{kernel, VmSpec};
 pub(crate) const MAX_VM_CPUS: u32 = 64;
 
 /// Whether the test needs sched_ext.
-pub(crate) fn needs_sched_ext(entry: &TestEntry) -> bool {
-    entry.scheduler.is_some() || entry.requires.sched_ext
+pub(crate) fn needs_sched_ext(spec: &TestSpec) -> bool {
+    spec.scheduler.is_some() || spec.requires.sched_ext
 }
 
 /// The smallest VM meeting `req`: one LLC per socket, sockets = the LLCs
@@ -78,13 +78,13 @@ pub(crate) fn unmet_in_vm(req: &Requirements, spec: &VmSpec) -> Option<String> {
 /// `vm(...)`; in a VM derived from its requirements when this machine
 /// lacks the topology or sched_ext it needs; else here.
 pub(crate) fn decide(
-    entry: &TestEntry,
+    spec: &TestSpec,
     host: Result<&TestTopology, String>,
     host_sched_ext: bool,
     kernel_configured: bool,
 ) -> Placement {
-    let req = &entry.requires;
-    let (spec, why) = match entry.vm {
+    let req = &spec.requires;
+    let (vm, why) = match spec.vm {
         Some(spec) => (spec, "runs in a VM".to_string()),
         None => {
             let mut lacks = match host {
@@ -92,7 +92,7 @@ pub(crate) fn decide(
                 Err(e) if req.smt || req.min_llcs > 0 || req.min_numa_nodes > 0 => vec![e],
                 Err(_) => Vec::new(),
             };
-            if needs_sched_ext(entry) && !host_sched_ext {
+            if needs_sched_ext(spec) && !host_sched_ext {
                 lacks.push("needs sched_ext, which this kernel lacks".into());
             }
             if lacks.is_empty() {
@@ -106,7 +106,7 @@ pub(crate) fn decide(
         }
     };
     if kernel_configured {
-        Placement::Vm(spec)
+        Placement::Vm(vm)
     } else {
         Placement::NoVm(format!(
             "{why}, and no kernel is configured: {}",
@@ -123,16 +123,16 @@ fn whole_run_in_vm() -> bool {
 
 /// `decide` for this machine; with `KTSTR_KERNEL` set, a test that would
 /// run here runs in a VM derived from its requirements instead.
-pub(crate) fn placement(entry: &TestEntry) -> Placement {
+pub(crate) fn placement(spec: &TestSpec) -> Placement {
     if super::in_vm_guest() {
         // Already the guest: the test runs here.
         return Placement::Host;
     }
     let host_sched_ext = std::path::Path::new("/sys/kernel/sched_ext").exists();
-    let spec_kernel = entry.vm.and_then(|v| v.kernel);
+    let spec_kernel = spec.vm.and_then(|v| v.kernel);
     let kernel = kernel::configured(spec_kernel).is_some();
-    match decide(entry, this_topology(), host_sched_ext, kernel) {
-        Placement::Host if whole_run_in_vm() => match spec_for(&entry.requires) {
+    match decide(spec, this_topology(), host_sched_ext, kernel) {
+        Placement::Host if whole_run_in_vm() => match spec_for(&spec.requires) {
             Ok(spec) => Placement::Vm(spec),
             Err(e) => Placement::NoVm(format!("KTSTR_KERNEL runs every test in a VM, and {e}")),
         },
@@ -151,7 +151,7 @@ pub(crate) fn guest_unmet(name: &str) -> Option<String> {
         Ok(t) => t,
         Err(e) => return Some(e),
     };
-    undelivered(&entry.requires, topo)
+    undelivered(&entry.spec().requires, topo)
 }
 
 fn undelivered(req: &Requirements, topo: &TestTopology) -> Option<String> {
@@ -232,10 +232,12 @@ mod tests {
     #[test]
     fn placement_follows_what_the_host_lacks_and_whether_a_kernel_is_there() {
         let host = TestTopology::synthetic(2, 1, false, 1).unwrap();
-        let entry = |r: Requirements, vm: Option<VmSpec>| TestEntry {
-            requires: r,
-            vm,
-            ..TestEntry::DEFAULT
+        let entry = |r: Requirements, vm: Option<VmSpec>| {
+            let spec = TestSpec::default().requires(r);
+            match vm {
+                Some(vm) => spec.vm(vm),
+                None => spec,
+            }
         };
         let llcs = entry(req(false, 0, 2, 0), None);
         assert_eq!(decide(&llcs, Ok(&host), false, false), {

@@ -58,16 +58,6 @@ fn usage() -> Usage {
     }
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "panic with a non-string payload".to_string()
-    }
-}
-
 /// Run one worker to completion. Returns None when the spawner went away
 /// before start (`alive` turned false): there is nobody to report to.
 pub(crate) fn run_worker(
@@ -159,7 +149,9 @@ pub(crate) fn run_worker(
     match outcome {
         Ok(Ok(())) => {}
         Ok(Err(e)) => report.error = Some(e),
-        Err(payload) => report.exit_info = Some(ExitInfo::Panicked(panic_message(&*payload))),
+        Err(payload) => {
+            report.exit_info = Some(ExitInfo::Panicked(crate::error::panic_message(&*payload)))
+        }
     }
     drop(body);
     Some(report)

@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use ktstr::harness::{
-    CpusetLayout, Ctx, Requirements, ShouldFail, TestEntry, ThresholdOverrides, WorkloadSpec,
-};
+use ktstr::__private::TestEntry;
+use ktstr::check::{CheckKind, Thresholds};
+use ktstr::harness::{CpusetLayout, Ctx, Requirements, ShouldFail, TestSpec};
 use ktstr::workload::{CloneMode, WorkType};
 
 #[ktstr::test]
@@ -29,6 +29,7 @@ fn plain(ctx: &mut Ctx) -> anyhow::Result<()> {
     min_work_rate = 1e3,
     max_migration_ratio = 0.5,
     max_throughput_cv = 0.3,
+    isolation = false,
     timeout = "1m",
     ignore = "slow",
     should_fail,
@@ -40,6 +41,11 @@ fn everything(_ctx: &mut Ctx) -> anyhow::Result<()> {
 
 #[ktstr::test(work_type = cache_pressure(), ignore, cgroups = 3, cpusets = LlcAligned)]
 fn constructor(_: &mut Ctx) -> anyhow::Result<()> {
+    Ok(())
+}
+
+#[ktstr::test(max_spread_pct = off, not_starved = off, max_gap_ms = 300)]
+fn switched_off(_: &mut Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
@@ -103,70 +109,67 @@ fn main() {
             "in_module",
             "own_constructor",
             "plain",
-            "qualified"
+            "qualified",
+            "switched_off"
         ]
     );
 
+    let default = TestSpec::default();
     let plain = entries["plain"];
     assert_eq!(plain.full_name(), "plain");
     assert!(plain.file.ends_with("keys.rs"), "{}", plain.file);
     assert_eq!(plain.line, 12, "the function's line, not the attribute's");
-    assert_eq!(plain.workload.workers, WorkloadSpec::DEFAULT.workers);
-    assert!(matches!((plain.workload.work_type)(), WorkType::SpinWait));
-    assert_eq!(plain.thresholds, ThresholdOverrides::NONE);
-    assert_eq!(plain.requires, Requirements::NONE);
+    let p = plain.spec();
+    assert_eq!(p.workers, default.workers);
+    assert!(matches!((p.work_type)(), WorkType::SpinWait));
+    assert_eq!(p.thresholds, Thresholds::default());
+    assert!(p.asked().is_empty());
+    assert_eq!(p.requires, Requirements::NONE);
     assert_eq!(
-        (
-            plain.timeout,
-            plain.ignore,
-            plain.should_fail,
-            plain.scheduler
-        ),
+        (p.timeout, p.ignore, p.should_fail, p.scheduler),
         (None, None, ShouldFail::No, None)
     );
-    let mut ctx = Ctx::new(plain);
+    let mut ctx = ktstr::__private::ctx(plain);
     (plain.func)(&mut ctx).expect("plain's body");
-    assert_eq!(
-        ctx.workers,
-        WorkloadSpec::DEFAULT.workers + 1,
-        "func is the function"
-    );
+    assert_eq!(ctx.workers, default.workers + 1, "func is the function");
 
-    let e = entries["everything"];
-    assert_eq!(e.workload.workers, 4);
+    let e = entries["everything"].spec();
+    assert_eq!(e.workers, 4);
     assert!(matches!(
-        (e.workload.work_type)(),
+        (e.work_type)(),
         WorkType::Bursty {
             burst_ms: 5,
             sleep_ms: 7
         }
     ));
-    assert_eq!(e.workload.clone_mode, CloneMode::Thread);
-    assert_eq!(e.workload.duration, Duration::from_millis(1500));
-    assert_eq!(e.workload.cgroups, 2);
-    assert_eq!(e.workload.cpusets, CpusetLayout::Overlap(0.25));
+    assert_eq!(e.clone_mode, CloneMode::Thread);
+    assert_eq!(e.duration, Duration::from_millis(1500));
+    assert_eq!(e.cgroups, 2);
+    assert_eq!(e.cpusets, CpusetLayout::Overlap(0.25));
     assert_eq!(
         e.scheduler.map(|s| (s.binary, s.args)),
         Some(("scx_simple", &["--fifo"][..]))
     );
     assert_eq!(
         e.thresholds,
-        ThresholdOverrides {
-            not_starved: Some(false),
+        Thresholds {
+            not_starved: false,
             max_spread_pct: Some(35.0),
             max_gap_ms: Some(500),
             max_p99_wake_latency_us: Some(2000),
             min_work_rate: Some(1000.0),
             max_migration_ratio: Some(0.5),
             max_throughput_cv: Some(0.3),
+            isolation: false,
         }
     );
+    assert_eq!(e.asked().len(), 8);
     assert_eq!(e.timeout, Some(Duration::from_secs(60)));
     assert_eq!(e.ignore, Some("slow"));
     assert_eq!(e.should_fail, ShouldFail::Check);
-    assert_eq!(entries["expects_check"].should_fail, ShouldFail::Check);
+    assert_eq!(entries["expects_check"].spec().should_fail, ShouldFail::Check);
     assert_eq!(
-        entries["expects_text"].should_fail,
+        entries["expects_text"].spec().should_fail,
         ShouldFail::WithMessage("stalled")
     );
     assert_eq!(
@@ -180,28 +183,36 @@ fn main() {
             min_numa_nodes: 2,
         }
     );
-    assert!((e.func)(&mut Ctx::new(e)).is_err());
+    let everything = entries["everything"];
+    assert!((everything.func)(&mut ktstr::__private::ctx(everything)).is_err());
 
-    let c = entries["constructor"];
+    let off = entries["switched_off"].spec();
+    assert_eq!(off.thresholds.max_spread_pct, None);
+    assert!(!off.thresholds.not_starved);
+    assert_eq!(off.thresholds.max_gap_ms, Some(300));
+    assert!(off.thresholds.isolation);
+    assert_eq!(off.asked(), [CheckKind::Gap]);
+
+    let c = entries["constructor"].spec();
     assert!(matches!(
-        (c.workload.work_type)(),
+        (c.work_type)(),
         WorkType::CachePressure {
             size_kb: 32,
             stride: 64
         }
     ));
     assert_eq!(c.ignore, Some(""));
-    assert_eq!(c.workload.cpusets, CpusetLayout::LlcAligned);
-    assert_eq!(c.workload.workers, WorkloadSpec::DEFAULT.workers);
+    assert_eq!(c.cpusets, CpusetLayout::LlcAligned);
+    assert_eq!(c.workers, default.workers);
 
-    let q = entries["qualified"];
-    assert!(matches!((q.workload.work_type)(), WorkType::Mixed));
-    assert_eq!(q.workload.clone_mode, CloneMode::Fork);
+    let q = entries["qualified"].spec();
+    assert!(matches!((q.work_type)(), WorkType::Mixed));
+    assert_eq!(q.clone_mode, CloneMode::Fork);
     assert_eq!(q.should_fail, ShouldFail::No);
 
-    let o = entries["own_constructor"];
+    let o = entries["own_constructor"].spec();
     assert!(matches!(
-        (o.workload.work_type)(),
+        (o.work_type)(),
         WorkType::Bursty {
             burst_ms: 1,
             sleep_ms: 2
@@ -218,6 +229,6 @@ fn main() {
 
     let n = entries["in_module"];
     assert_eq!(n.full_name(), "nested::in_module");
-    assert_eq!(n.thresholds.max_gap_ms, Some(100));
-    assert_eq!(n.thresholds.max_spread_pct, None);
+    assert_eq!(n.spec().thresholds.max_gap_ms, Some(100));
+    assert_eq!(n.spec().thresholds.max_spread_pct, Some(25.0));
 }

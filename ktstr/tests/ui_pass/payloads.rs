@@ -1,4 +1,5 @@
-use ktstr::harness::{Ctx, TestEntry};
+use ktstr::__private::TestEntry;
+use ktstr::harness::Ctx;
 
 #[ktstr::test(payloads = ["stress-ng", "hackbench"])]
 fn with_payloads(_ctx: &mut Ctx) -> anyhow::Result<()> {
@@ -10,5 +11,5 @@ fn main() {
         .into_iter()
         .find(|e| e.name == "with_payloads")
         .expect("registered");
-    assert_eq!(e.payloads, &["stress-ng", "hackbench"]);
+    assert_eq!(e.spec().payloads, &["stress-ng", "hackbench"]);
 }

@@ -1,5 +1,6 @@
 // `retries = K` registers K; without it a test has none.
-use ktstr::harness::{Ctx, TestEntry};
+use ktstr::__private::TestEntry;
+use ktstr::harness::Ctx;
 
 #[ktstr::test(retries = 2)]
 fn twice_more(_: &mut Ctx) -> anyhow::Result<()> {
@@ -21,7 +22,7 @@ fn main() {
         ktstr::__private::inventory::iter::<TestEntry>
             .into_iter()
             .find(|e| e.name == name)
-            .map(|e| e.retries)
+            .map(|e| e.spec().retries)
     };
     assert_eq!(retries("twice_more"), Some(2));
     assert_eq!(retries("ten_more"), Some(10));

@@ -1,6 +1,7 @@
 // `scheduler = "command line"` and `scheduler = PATH` to a `Scheduler`
 // const: what each registers.
-use ktstr::harness::{Ctx, TestEntry};
+use ktstr::__private::TestEntry;
+use ktstr::harness::Ctx;
 use ktstr::scheduler::Scheduler;
 
 const MINE: Scheduler = Scheduler::new("scx_mine")
@@ -28,7 +29,7 @@ fn main() {
         ktstr::__private::inventory::iter::<TestEntry>
             .into_iter()
             .find(|e| e.name == name)
-            .and_then(|e| e.scheduler)
+            .and_then(|e| e.spec().scheduler)
             .unwrap()
     };
     assert_eq!(get("by_const"), MINE);

@@ -1,7 +1,8 @@
 // `vm` alone and `vm(...)` with every key: what the attribute registers.
 use std::collections::HashMap;
 
-use ktstr::harness::{Ctx, TestEntry, VmSpec};
+use ktstr::__private::TestEntry;
+use ktstr::harness::{Ctx, VmSpec};
 
 #[ktstr::test(vm)]
 fn bare(_: &mut Ctx) -> anyhow::Result<()> {
@@ -31,10 +32,10 @@ fn main() {
         .into_iter()
         .map(|e| (e.name, e))
         .collect();
-    assert_eq!(entries["bare"].vm, Some(VmSpec::DEFAULT));
-    assert_eq!(entries["host"].vm, None);
+    assert_eq!(entries["bare"].spec().vm, Some(VmSpec::DEFAULT));
+    assert_eq!(entries["host"].spec().vm, None);
     assert_eq!(
-        entries["every_key"].vm,
+        entries["every_key"].spec().vm,
         Some(VmSpec {
             cpus: 8,
             sockets: 2,
@@ -45,5 +46,5 @@ fn main() {
             kernel: Some("/boot/vmlinuz-test"),
         })
     );
-    assert_eq!(entries["every_key"].vm.unwrap().topology().unwrap().cpus, 8);
+    assert_eq!(entries["every_key"].spec().vm.unwrap().topology().unwrap().cpus, 8);
 }
