@@ -48,13 +48,14 @@ fn the_cli_chapter_names_every_subcommand_and_option() {
         );
         seen += 1;
     }
-    assert_eq!(seen, 5, "{top}");
+    assert_eq!(seen, 6, "{top}");
     let mut checked = 0;
     for sub in [
         &["run"][..],
         &["list"],
         &["topo"],
         &["compare"],
+        &["plot"],
         &["bench"],
         &["bench", "peers"],
     ] {
