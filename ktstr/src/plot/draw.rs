@@ -81,32 +81,30 @@ pub(super) fn svg(rec: &PlotRecord) -> Result<String, PlotError> {
         }
         match &lat {
             Some(l) => latency(&bottom, l)?,
-            None => {
-                let types: BTreeSet<&str> = rec
-                    .outcome
-                    .groups
-                    .iter()
-                    .flat_map(|g| &g.reports)
-                    .map(|r| r.work_type.as_str())
-                    .collect();
-                let types: Vec<&str> = types.into_iter().collect();
-                note(
-                    &bottom,
-                    &format!(
-                        "Wake latency: none measured. The work types of this run ({}) do not \
-                         measure wake latency.",
-                        if types.is_empty() {
-                            "none reported".into()
-                        } else {
-                            types.join(", ")
-                        }
-                    ),
-                )?
-            }
+            None => note(&bottom, &no_latency(rec))?,
         }
         root.present().map_err(draw_err)?;
     }
     Ok(buf)
+}
+
+/// Why the latency panel is empty: the work types that ran measure none.
+fn no_latency(rec: &PlotRecord) -> String {
+    let types: BTreeSet<&str> = rec
+        .outcome
+        .groups
+        .iter()
+        .flat_map(|g| &g.reports)
+        .map(|r| r.work_type.as_str())
+        .collect();
+    let types = match types.is_empty() {
+        true => "none reported".to_string(),
+        false => types.into_iter().collect::<Vec<_>>().join(", "),
+    };
+    format!(
+        "Wake latency: none measured. The work types of this run ({types}) do not measure \
+         wake latency."
+    )
 }
 
 /// A framed panel that says why it has nothing to draw.
