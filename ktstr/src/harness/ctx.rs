@@ -160,7 +160,8 @@ impl Ctx {
         {
             let mut rec = self.recorded.borrow_mut();
             for (d, c) in defs.iter().zip(&applied.cgroups) {
-                rec.ran.extend(super::ran::RanWorkload::of_def(d, c.cpuset.as_ref()));
+                rec.ran
+                    .extend(super::ran::RanWorkload::of_def(d, c.cpuset.as_ref()));
             }
         }
         self.hold_sampling(&applied.workloads());
