@@ -113,3 +113,58 @@ fn record_is_refused_with_vm() {
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("--record") && err.contains("--vm"), "{err}");
 }
+
+/// A plain `ktstr run`'s record carries its samples and host, so `ktstr
+/// plot` draws it afterwards exactly as `--plot` drew it during the run.
+#[cfg(feature = "plot")]
+#[test]
+fn a_run_record_is_plotted_like_run_plot() {
+    let dir = std::env::temp_dir().join(format!("ktstr-run-plot-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let during = dir.join("during.svg");
+    let (code, out, err) = ktstr_run(&[
+        "-d",
+        "500ms",
+        "-w",
+        "2",
+        "-q",
+        "--record",
+        dir.to_str().unwrap(),
+        "--plot",
+        during.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let record = dir.join("run__SpinWait.json");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&record).unwrap()).unwrap();
+    let rows = v["outcome"]["samples"]["rows"].as_array().unwrap().len();
+    assert!(
+        rows >= 3,
+        "a 500 ms run sampled every 100 ms kept {rows} rows"
+    );
+    assert_eq!(v["outcome"]["passed"], true);
+    let after = dir.join("after.svg");
+    let plot = Command::new(env!("CARGO_BIN_EXE_ktstr"))
+        .args([
+            "plot",
+            record.to_str().unwrap(),
+            "-o",
+            after.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        plot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plot.stderr)
+    );
+    let (a, b) = (
+        std::fs::read(&during).unwrap(),
+        std::fs::read(&after).unwrap(),
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(a.starts_with(b"<svg"), "not an SVG");
+    assert_eq!(
+        a, b,
+        "ktstr plot of the record differs from ktstr run --plot"
+    );
+}

@@ -40,38 +40,8 @@ pub(crate) fn sample(handle: &WorkloadHandle, at_ms: u64) -> Sample {
     }
 }
 
-/// Draw one `ktstr run` of `config`: its samples and its workers' reports.
-pub(crate) fn run(
-    out: &Path,
-    config: &WorkloadConfig,
-    m: &crate::run::Measured,
-) -> Result<(), Failure> {
-    let (samples, reports) = (&m.samples, &m.reports);
-    let what = format!(
-        "ktstr run -t {} -w {} ({:.1} s)",
-        config.work_type.name(),
-        config.num_workers,
-        m.ran.as_secs_f64()
-    );
-    let record = serde_json::json!({
-        "format": ktstr::compare::RECORD_FORMAT,
-        "ktstr_version": env!("CARGO_PKG_VERSION"),
-        "test": what,
-        "binary": "ktstr run",
-        "result": if reports.iter().all(WorkerReport::is_clean) { "passed" } else { "failed" },
-        "outcome": {
-            "passed": true, "error": null, "panicked": false, "verdicts": [], "body_ns": 0,
-            "groups": [ktstr::check::ReportGroup::new("run", reports.to_vec())],
-            "samples": ktstr::scenario::Samples::bounded(
-                ktstr::scenario::Scenario::SAMPLE_EVERY.as_millis() as u64, samples),
-        },
-        "host": {
-            "kernel": nix::sys::utsname::uname()
-                .map(|u| u.release().to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            "online_cpus": CpuSet::online().to_string(),
-        },
-    });
+/// Draw one `ktstr run`: its record (the one `ktstr run` keeps).
+pub(crate) fn run(out: &Path, record: serde_json::Value) -> Result<(), Failure> {
     draw(out, Source::Value(record))
 }
 

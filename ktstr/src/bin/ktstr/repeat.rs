@@ -29,8 +29,9 @@ fn test_name(config: &WorkloadConfig) -> String {
     format!("run::{}", config.work_type.name())
 }
 
-/// The record of one run, in the harness's record layout (what `ktstr
-/// compare` reads: `outcome.groups[].reports[]`).
+/// The record of one run, in the harness's record layout: what `ktstr
+/// compare` reads (`outcome.groups[].reports[]`) and what `ktstr plot`
+/// draws (`outcome.samples`, `host`).
 fn record(args: &RunArgs, config: &WorkloadConfig, m: &Measured, reason: Option<&str>) -> Value {
     json!({
         "format": ktstr::compare::RECORD_FORMAT,
@@ -41,7 +42,24 @@ fn record(args: &RunArgs, config: &WorkloadConfig, m: &Measured, reason: Option<
         "reason": reason,
         "config": config,
         "scheduler": args.scheduler,
-        "outcome": {"groups": [{"name": "workers", "reports": &m.reports}]},
+        "outcome": {
+            "passed": reason.is_none(),
+            "error": reason,
+            "panicked": false,
+            "verdicts": [],
+            "body_ns": m.ran.as_nanos() as u64,
+            "groups": [ktstr::check::ReportGroup::new("workers", m.reports.clone())],
+            "samples": ktstr::scenario::Samples::bounded(
+                m.every.as_millis() as u64,
+                &m.samples,
+            ),
+        },
+        "host": {
+            "kernel": nix::sys::utsname::uname()
+                .map(|u| u.release().to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            "online_cpus": ktstr::cpuset::CpuSet::online().to_string(),
+        },
         "elapsed_ns": m.ran.as_nanos() as u64,
         "interrupted": m.interrupted,
     })
@@ -63,21 +81,23 @@ fn tell(args: &RunArgs) -> bool {
 }
 
 /// Keep the record of a single run whose verdict was `result` (not inside
-/// the VM of `ktstr run --vm`: nobody could read it there).
+/// the VM of `ktstr run --vm`: nobody could read it there), and hand it
+/// back (for `--plot`).
 pub(crate) fn keep_one(
     args: &RunArgs,
     config: &WorkloadConfig,
     m: &Measured,
     result: &Result<(), Failure>,
-) {
-    if args.in_vm_guest {
-        return;
-    }
+) -> Value {
     let rec = record(args, config, m, reason_of(result).as_deref());
+    if args.in_vm_guest {
+        return rec;
+    }
     let path = kept::write_record(&record_dir(args), &test_name(config), &rec);
     if let (Some(p), true) = (path, tell(args)) {
         eprintln!("ktstr: record: {}", p.display());
     }
+    rec
 }
 
 /// Run `config` `args.repeat` times; fails unless every run passed.

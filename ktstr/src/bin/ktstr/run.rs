@@ -178,8 +178,8 @@ pub(crate) fn main(args: RunArgs) -> Result<(), Failure> {
     };
     if args.plot.is_some() && (args.vm.wanted() || args.repeat > 1) {
         return Err(Failure::Usage(
-            "--plot draws one run on this host: drop --vm and --repeat, or plot a test's \
-             record with `ktstr plot`"
+            "--plot draws one run on this host: drop --vm and --repeat, or plot one of the \
+             kept records with `ktstr plot` (with --repeat: repeats/run__<work type>/<i>.json)"
                 .into(),
         ));
     }
@@ -210,9 +210,9 @@ pub(crate) fn main(args: RunArgs) -> Result<(), Failure> {
     } else {
         measure(&args, &config).and_then(|m| {
             let result = show(&args, &config, &m);
-            crate::repeat::keep_one(&args, &config, &m, &result);
+            let record = crate::repeat::keep_one(&args, &config, &m, &result);
             if let Some(out) = &args.plot {
-                crate::plot::run(out, &config, &m)?;
+                crate::plot::run(out, record)?;
             }
             result
         })
@@ -233,8 +233,23 @@ pub(crate) struct Measured {
     pub(crate) reports: Vec<WorkerReport>,
     pub(crate) ran: Duration,
     pub(crate) interrupted: bool,
-    /// Every worker sampled every 100 ms (only with `--plot`).
+    /// Every worker sampled every `every` (kept in the record, for
+    /// `ktstr plot`).
     pub(crate) samples: Vec<ktstr::scenario::Sample>,
+    /// The sampling period.
+    pub(crate) every: Duration,
+}
+
+/// The sampling period of a run: 100 ms, or longer when `duration` x
+/// `workers` would hold more than 4 x [`Samples::MAX_POINTS`] points.
+///
+/// [`Samples::MAX_POINTS`]: ktstr::scenario::Samples::MAX_POINTS
+fn sample_every(duration: Duration, workers: usize) -> Duration {
+    let base = ktstr::scenario::Scenario::SAMPLE_EVERY;
+    let budget = 4 * ktstr::scenario::Samples::MAX_POINTS as u128;
+    let points = duration.as_millis() / base.as_millis().max(1) * workers.max(1) as u128;
+    let factor = points.div_ceil(budget).max(1);
+    base * u32::try_from(factor).unwrap_or(u32::MAX)
 }
 
 /// Spawn `config`, run it for `args.duration` with progress lines, and
@@ -261,10 +276,16 @@ pub(crate) fn measure(args: &RunArgs, config: &WorkloadConfig) -> Result<Measure
     }
     handle.start();
     let began = Instant::now();
+    // Every 100 ms, slower for long or wide runs, so that memory holds
+    // about 4 x what the record keeps (Samples::MAX_POINTS) at most.
+    let every = sample_every(args.duration, config.num_workers);
     let mut samples = Vec::new();
+    let mut next = Duration::ZERO;
     let mut sample = |h: &WorkloadHandle| {
-        if args.plot.is_some() {
-            samples.push(crate::plot::sample(h, began.elapsed().as_millis() as u64));
+        let at = began.elapsed();
+        if at >= next {
+            samples.push(crate::plot::sample(h, at.as_millis() as u64));
+            next = at + every;
         }
     };
     sample(&handle);
@@ -309,6 +330,7 @@ pub(crate) fn measure(args: &RunArgs, config: &WorkloadConfig) -> Result<Measure
         ran,
         interrupted,
         samples,
+        every,
     })
 }
 
@@ -348,4 +370,24 @@ pub(crate) fn verdict(reports: &[WorkerReport]) -> Result<(), Failure> {
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod sampling_tests {
+    use super::sample_every;
+    use std::time::Duration;
+
+    #[test]
+    fn short_runs_sample_every_100_ms_and_long_wide_ones_less_often() {
+        assert_eq!(
+            sample_every(Duration::from_secs(5), 4),
+            Duration::from_millis(100)
+        );
+        // 1 h x 4096 workers at 100 ms would be 147 M points: thinned to
+        // about 8000 in memory.
+        let every = sample_every(Duration::from_secs(3600), 4096);
+        let points = 3600_000 / every.as_millis() * 4096;
+        assert!(points <= 8000, "{every:?} keeps {points} points");
+        assert!(every > Duration::from_secs(60), "{every:?}");
+    }
 }
