@@ -386,7 +386,7 @@ mod sampling_tests {
         // 1 h x 4096 workers at 100 ms would be 147 M points: thinned to
         // about 8000 in memory.
         let every = sample_every(Duration::from_secs(3600), 4096);
-        let points = 3600_000 / every.as_millis() * 4096;
+        let points = 3_600_000 / every.as_millis() * 4096;
         assert!(points <= 8000, "{every:?} keeps {points} points");
         assert!(every > Duration::from_secs(60), "{every:?}");
     }
