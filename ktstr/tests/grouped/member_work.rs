@@ -1,0 +1,120 @@
+//! `WorkloadConfig::member_work`: one member of every group given a
+//! different amount of spin work. One producer feeds a fast and a slow
+//! consumer; the slow one (member 2) burns 8× the steps per item, so it
+//! must consume clearly fewer items per second than its fast sibling, in
+//! Fork and Thread mode, and must not without the factor.
+
+use std::time::Duration;
+
+use ktstr::prelude::*;
+
+use crate::common::{assert_real, config, lock, run};
+
+/// How long each run lasts: long enough for hundreds of items per
+/// consumer on a busy 2-CPU machine.
+const RUN: Duration = Duration::from_millis(1500);
+
+/// One producer that is never the bottleneck, two consumers that are.
+fn one_producer_two_consumers() -> WorkType {
+    WorkType::ProducerConsumerImbalance {
+        producers: 1,
+        consumers: 2,
+        ring_size: 16,
+        produce_iters: 64,
+        consume_iters: 20_000,
+    }
+}
+
+/// Items per second of consumer `k` (member 1 or 2) of the one group.
+fn rate(reports: &[WorkerReport], k: usize) -> f64 {
+    let r = &reports[k];
+    assert_eq!(r.role, "consumer", "member {k}: {r:#?}");
+    r.work_units as f64 / (r.wall_time_ns as f64 / 1e9)
+}
+
+/// Run one group of 1 producer + 2 consumers, member 2 given `factor`
+/// (None: no member_work), and return the rates of members 1 and 2.
+fn consumer_rates(mode: CloneMode, factor: Option<f64>) -> (f64, f64) {
+    let mut cfg = config(one_producer_two_consumers(), 1, mode);
+    if let Some(f) = factor {
+        cfg = cfg.with_member_work(2, f);
+    }
+    let (reports, _) = run(&cfg, RUN);
+    for r in &reports {
+        assert_real(r, &format!("{mode:?} factor {factor:?}"));
+    }
+    let noted = |r: &WorkerReport| r.notes.iter().any(|n| n.contains("member_work"));
+    match factor {
+        Some(f) => {
+            let note = reports[2].notes.join("; ");
+            assert!(
+                note.contains("member 2") && note.contains(&format!("{f}x")),
+                "the slow consumer's report must say its factor: {note:?}"
+            );
+            assert!(!noted(&reports[0]) && !noted(&reports[1]));
+        }
+        None => assert!(!reports.iter().any(noted), "no factor, no note"),
+    }
+    let (fast, slow) = (rate(&reports, 1), rate(&reports, 2));
+    eprintln!(
+        "member_work {mode:?} factor {factor:?}: member 1 {fast:.0} items/s, \
+         member 2 {slow:.0} items/s, ratio {:.2}",
+        fast / slow.max(1e-9)
+    );
+    (fast, slow)
+}
+
+fn asymmetric(mode: CloneMode) {
+    let _g = lock();
+    let (fast, slow) = consumer_rates(mode, Some(8.0));
+    assert!(slow > 0.0, "the slow consumer consumed nothing");
+    assert!(
+        fast >= 2.0 * slow,
+        "{mode:?}: member 2 burns 8x per item, yet fast {fast:.0}/s < 2 x slow {slow:.0}/s"
+    );
+    // The broken case: without the factor the two consumers are peers, and
+    // the same test must not find the asymmetry.
+    let (a, b) = consumer_rates(mode, None);
+    let ratio = a.max(b) / a.min(b).max(1e-9);
+    assert!(
+        ratio < 2.0,
+        "{mode:?}: without member_work the consumers should be about equal, got {a:.0}/s and {b:.0}/s"
+    );
+}
+
+#[test]
+fn a_slow_consumer_consumes_less_than_its_fast_sibling_fork() {
+    asymmetric(CloneMode::Fork);
+}
+
+#[test]
+fn a_slow_consumer_consumes_less_than_its_fast_sibling_thread() {
+    asymmetric(CloneMode::Thread);
+}
+
+#[test]
+fn member_work_is_validated_before_anything_spawns() {
+    let base = config(one_producer_two_consumers(), 1, CloneMode::Fork);
+    let refused = |cfg: WorkloadConfig, want: &str| {
+        let e = WorkloadHandle::spawn(&cfg)
+            .err()
+            .unwrap_or_else(|| panic!("{:?} was accepted", cfg.member_work))
+            .to_string();
+        assert!(e.contains(want), "{e}");
+    };
+    refused(base.clone().with_member_work(3, 8.0), "outside a group");
+    refused(base.clone().with_member_work(1, 0.0), "above 0");
+    refused(base.clone().with_member_work(1, f64::NAN), "finite");
+    refused(
+        base.clone()
+            .with_member_work(1, 2.0)
+            .with_member_work(1, 3.0),
+        "two factors",
+    );
+    let spin = WorkloadConfig {
+        num_workers: 2,
+        ..Default::default()
+    }
+    .with_member_work(0, 2.0);
+    refused(spin, "not a grouped type");
+}
