@@ -25,11 +25,11 @@ pub const MAX_MEMBER_FACTOR: f64 = 1000.0;
 /// first, then the consumers); worker `i` is member `i % group size` of
 /// group `i / group size`. The spin steps scaled are those of the type's
 /// `*_iters` parameters (`consume_iters` for a consumer, `produce_iters` for
-/// a producer, `hold_iters` inside a lock, ...) and `FanOutCompute`'s
-/// messenger spin. A role that burns no spin steps (the members of
-/// `PipeIo`, `CachePipe`, `SmtSiblingSpin` and `RtStarvation`,
-/// `PreemptStorm`'s normal spinner, `FanOutCompute`'s matrix receivers) is
-/// not slowed; its report still carries the note.
+/// a producer, `work_iters` and `hold_iters` around a lock, `spin_iters` of
+/// a `FutexFanOut` member, ...). A role that burns no spin steps (the
+/// members of `PipeIo`, `CachePipe`, `SmtSiblingSpin`, `RtStarvation` and
+/// `FanOutCompute`, `PreemptStorm`'s spinner) is not slowed; its report
+/// still carries the note.
 ///
 /// Every affected worker's [`WorkerReport::notes`](super::WorkerReport::notes)
 /// says its factor, so a reader of the record sees the asymmetry.
