@@ -9,8 +9,8 @@ pub use crate::harness::Ctx;
 pub use crate::scheduler::{Scheduler, BPFLAND};
 pub use crate::topology::TestTopology;
 pub use crate::workload::{
-    Affinity, CloneMode, CustomBody, ExitInfo, MemPolicy, Phase, SchedPolicy, SpawnProgress,
-    WorkSpec, WorkType, Worker, WorkerReport, WorkloadConfig, WorkloadHandle,
+    Affinity, CloneMode, CustomBody, ExitInfo, MemPolicy, MemberWork, Phase, SchedPolicy,
+    SpawnProgress, WorkSpec, WorkType, Worker, WorkerReport, WorkloadConfig, WorkloadHandle,
 };
 /// `anyhow::Result`: what test bodies return (`fn t(ctx: &mut Ctx) -> Result<()>`).
 pub use anyhow::Result;

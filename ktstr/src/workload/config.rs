@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::WorkType;
+use super::{MemberWork, WorkType};
 use crate::cpuset::CpuSet;
 
 /// How workers are created.
@@ -253,6 +253,10 @@ pub struct WorkloadConfig {
     pub nice: i32,
     /// NUMA memory policy.
     pub mem_policy: MemPolicy,
+    /// Per-member spin-work factors of a grouped type (empty: every member
+    /// does what the type's parameters say). See [`MemberWork`] and
+    /// [`with_member_work`](Self::with_member_work).
+    pub member_work: Vec<MemberWork>,
 }
 
 impl Default for WorkloadConfig {
@@ -266,6 +270,7 @@ impl Default for WorkloadConfig {
             sched_policy: SchedPolicy::Normal,
             nice: 0,
             mem_policy: MemPolicy::Default,
+            member_work: Vec::new(),
         }
     }
 }
@@ -274,6 +279,39 @@ impl Default for WorkloadConfig {
 pub const MAX_COMM_LEN: usize = 15;
 
 impl WorkloadConfig {
+    /// Make member `k` of every group do `factor` × its spin steps (see
+    /// [`MemberWork`]): one producer with a fast and a slow consumer is a
+    /// `ProducerConsumerImbalance` whose second consumer (member 2, after
+    /// the producer at 0) works 8× longer per item:
+    ///
+    /// ```
+    /// use ktstr::prelude::*;
+    /// let config = WorkloadConfig {
+    ///     num_workers: 3,
+    ///     work_type: WorkType::ProducerConsumerImbalance {
+    ///         producers: 1,
+    ///         consumers: 2,
+    ///         ring_size: 16,
+    ///         produce_iters: 64,
+    ///         consume_iters: 4096,
+    ///     },
+    ///     ..Default::default()
+    /// }
+    /// .with_member_work(2, 8.0);
+    /// assert!(config.validate().is_ok());
+    /// // There is no member 3 in a group of three.
+    /// assert!(config.clone().with_member_work(3, 2.0).validate().is_err());
+    /// ```
+    ///
+    /// [`validate`](Self::validate) refuses a `k` outside the group, a
+    /// factor that is not finite, not above 0 or above
+    /// [`MAX_MEMBER_FACTOR`](super::MAX_MEMBER_FACTOR), a member given two
+    /// factors, and any factor on a type that is not grouped.
+    pub fn with_member_work(mut self, k: usize, factor: f64) -> WorkloadConfig {
+        self.member_work.push(MemberWork { k, factor });
+        self
+    }
+
     /// Check every setting against its limits and this host.
     ///
     /// The error names the offending value and the limit it broke. That
@@ -299,6 +337,7 @@ impl WorkloadConfig {
             );
         }
         self.work_type.validate(self.num_workers)?;
+        MemberWork::validate(&self.member_work, &self.work_type)?;
         self.affinity
             .validate(self.num_workers, crate::sys::sched::online_cpus())?;
         self.sched_policy.validate()?;

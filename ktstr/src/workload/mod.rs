@@ -11,6 +11,7 @@ mod config;
 pub(crate) mod control;
 mod custom;
 mod handle;
+mod member_work;
 mod report;
 mod run;
 mod spawn;
@@ -26,6 +27,7 @@ pub use config::{
 };
 pub use custom::{CustomBody, CustomFn};
 pub use handle::{SpawnProgress, WorkerSample, WorkloadHandle, COLLECT_DEADLINE, READY_DEADLINE};
+pub use member_work::{MemberWork, MAX_MEMBER_FACTOR};
 pub use report::{ExitInfo, LatencySamples, Migration, Schedstat, WorkerReport};
 pub use work_type::{Phase, WorkType};
 pub use worker::{spin_burst, Worker};

@@ -43,6 +43,11 @@ pub(crate) struct Seat {
     pub role: &'static str,
     /// `WorkType::name()`.
     pub work_type: String,
+    /// Position in the group (grouped types; 0 otherwise).
+    pub member: usize,
+    /// Multiplier of the spin steps this member burns
+    /// (`WorkloadConfig::member_work`; 1 when unset).
+    pub work_factor: f64,
 }
 
 /// The recorder a work body drives; see the module doc.
@@ -76,6 +81,8 @@ impl Worker {
             group: 0,
             role: "test",
             work_type: work_type.into(),
+            member: 0,
+            work_factor: 1.0,
         };
         Worker::starting_at(
             ctl.clone(),
@@ -91,6 +98,13 @@ impl Worker {
     /// read by the caller, which reads the CPU clock at the same point).
     pub(crate) fn starting_at(ctl: Arc<Control>, seat: Seat, tid: Tid, now: u64) -> Worker {
         let cpu = sched::current_cpu();
+        let mut notes = Vec::new();
+        if seat.work_factor != 1.0 {
+            notes.push(format!(
+                "member_work: member {} of its group burns {}x the spin steps of its parameters",
+                seat.member, seat.work_factor
+            ));
+        }
         Worker {
             ctl,
             seat,
@@ -107,7 +121,7 @@ impl Worker {
             max_gap_cpu: cpu,
             max_gap_at_ns: 0,
             latency: LatencySamples::default(),
-            notes: Vec::new(),
+            notes,
         }
     }
 
@@ -291,6 +305,13 @@ impl Worker {
     /// Add a note to the report (a fallback taken, a setting refused).
     pub fn note(&mut self, text: impl Into<String>) {
         self.notes.push(text.into());
+    }
+
+    /// `steps` spin steps of this member's parameters scaled by its
+    /// `WorkloadConfig::member_work` factor.
+    #[inline]
+    pub(crate) fn member_steps(&self, steps: u64) -> u64 {
+        super::MemberWork::scale(steps, self.seat.work_factor)
     }
 
     /// This worker's position in spawn order.

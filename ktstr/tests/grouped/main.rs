@@ -16,9 +16,11 @@
 //! counts and parameters); for the ten later types, `roles` (what each
 //! role's rustdoc promises, and the run check built on it), `wake_runs`
 //! (the wake-pattern types), `rt_runs` (the real-time and SMT types) and
-//! `more_validation`.
+//! `more_validation`; `member_work` (one member of a group given more spin
+//! work than its peers).
 
 mod common;
+mod member_work;
 mod more_validation;
 mod partner_death;
 mod roles;

@@ -39,6 +39,10 @@ pub(crate) struct RunArgs {
     /// Nice value (-20..=19).
     #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
     nice: i32,
+    /// Member K of every group burns FACTOR x its spin steps (grouped types;
+    /// repeatable), e.g. `--member-work 2=8` for a slow second consumer.
+    #[arg(long, value_name = "K=FACTOR", value_parser = parse_member_work)]
+    member_work: Vec<MemberWork>,
     /// Print the reports as JSON on stdout instead of the table.
     #[arg(long)]
     pub(crate) json: bool,
@@ -72,6 +76,16 @@ pub(crate) struct RunArgs {
 
 fn parse_repeat(s: &str) -> Result<u32, String> {
     ktstr::harness::Plan::parse_count(s).map_err(|e| e.to_string())
+}
+
+fn parse_member_work(s: &str) -> Result<MemberWork, String> {
+    let bad = || format!("--member-work {s:?}: write K=FACTOR, e.g. 2=8");
+    let (k, f) = s.split_once('=').ok_or_else(bad)?;
+    let (k, factor) = (
+        k.trim().parse().map_err(|_| bad())?,
+        f.trim().parse().map_err(|_| bad())?,
+    );
+    Ok(MemberWork { k, factor })
 }
 
 fn parse_clone_mode(s: &str) -> Result<CloneMode, String> {
@@ -160,6 +174,7 @@ fn config(args: &RunArgs) -> Result<WorkloadConfig, Failure> {
         affinity,
         sched_policy: args.policy,
         nice: args.nice,
+        member_work: args.member_work.clone(),
         ..Default::default()
     };
     config

@@ -92,7 +92,7 @@ impl WorkloadHandle {
         // The spawner's own descriptors (stop hooks): every child closes
         // them, so no worker holds them.
         let hook_fds: Vec<std::os::fd::RawFd> = stop_hooks.iter().flat_map(|k| k.fds()).collect();
-        let seats = seats(&planned, family.name());
+        let seats = seats(&planned, family.name(), config);
         let ctl = Control::new(n)
             .map_err(|e| Error::os(format!("map the control block of {n} workers"), e))?;
         let ctl = Arc::new(ctl);

@@ -107,10 +107,12 @@ pub(crate) fn wait_until(
 
 /// Spin `n` steps (see [`spin_burst`]) into `sink`: CPU work that is *not*
 /// counted as work units (the grouped types count exchanges, not spin
-/// steps). Long bursts are cut into slices with a stop check between them,
+/// steps). `n` is scaled by the member's `WorkloadConfig::member_work`
+/// factor here, the one place every grouped type burns its parameters'
+/// steps. Long bursts are cut into slices with a stop check between them,
 /// and the rest of the burst is skipped once stop is requested.
 pub(crate) fn burn(w: &Worker, n: u64, sink: &mut u64) {
-    let mut left = n;
+    let mut left = w.member_steps(n);
     while left > 0 {
         let step = left.min(BURST_SLICE);
         spin_burst(step, sink);

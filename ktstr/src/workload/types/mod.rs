@@ -7,7 +7,7 @@
 //! (spawn, start, stop, collect) does not change.
 
 use super::worker::{Seat, Worker};
-use super::WorkType;
+use super::{MemberWork, WorkType, WorkloadConfig};
 
 pub(crate) mod cache;
 pub(crate) mod churn;
@@ -117,16 +117,26 @@ pub(crate) fn solo<B: Body + 'static>(n: usize, make: impl Fn() -> B) -> Vec<Pla
         .collect()
 }
 
-/// Build the seat of each planned worker.
-pub(crate) fn seats(plan: &[Planned], work_type: &str) -> Vec<Seat> {
+/// Build the seat of each planned worker of `config`. A grouped type's
+/// planner seats its groups one after the other, members in order, so
+/// worker `i` is member `i % size` of its group; that member's
+/// `member_work` factor goes into the seat.
+pub(crate) fn seats(plan: &[Planned], work_type: &str, config: &WorkloadConfig) -> Vec<Seat> {
+    let size = config.work_type.worker_group_size();
     plan.iter()
         .enumerate()
-        .map(|(index, p)| Seat {
-            index,
-            num_workers: plan.len(),
-            group: p.group,
-            role: p.role,
-            work_type: work_type.to_string(),
+        .map(|(index, p)| {
+            let member = size.map_or(0, |g| index % g.max(1));
+            debug_assert!(size.map_or(true, |g| p.group == index / g.max(1)));
+            Seat {
+                index,
+                num_workers: plan.len(),
+                group: p.group,
+                role: p.role,
+                work_type: work_type.to_string(),
+                member,
+                work_factor: MemberWork::factor_of(&config.member_work, member),
+            }
         })
         .collect()
 }
