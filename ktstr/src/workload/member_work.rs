@@ -28,8 +28,8 @@ pub const MAX_MEMBER_FACTOR: f64 = 1000.0;
 /// a producer, `work_iters` and `hold_iters` around a lock, `spin_iters` of
 /// a `FutexFanOut` member, ...). A role that burns no spin steps (the
 /// members of `PipeIo`, `CachePipe`, `SmtSiblingSpin`, `RtStarvation` and
-/// `FanOutCompute`, `PreemptStorm`'s spinner) is not slowed; its report
-/// still carries the note.
+/// `FanOutCompute`, `PreemptStorm`'s spinner) cannot be slowed, so a
+/// factor on it is refused rather than silently ignored.
 ///
 /// Every affected worker's [`WorkerReport::notes`](super::WorkerReport::notes)
 /// says its factor, so a reader of the record sees the asymmetry.
@@ -40,6 +40,23 @@ pub struct MemberWork {
     /// Multiplier of the member's spin steps: finite, above 0, at most
     /// [`MAX_MEMBER_FACTOR`]. Below 1 makes the member faster.
     pub factor: f64,
+}
+
+/// Whether member `k` of `work_type` spends its work in the spin steps a
+/// factor scales (the `burn` of the grouped types). Kept beside the roles'
+/// bodies' documentation: the types listed here have members whose loops
+/// never call `burn`.
+fn burns_spin_steps(work_type: &WorkType, k: usize) -> bool {
+    match work_type {
+        WorkType::PipeIo { .. }
+        | WorkType::CachePipe { .. }
+        | WorkType::SmtSiblingSpin { .. }
+        | WorkType::RtStarvation { .. }
+        | WorkType::FanOutCompute { .. } => false,
+        // Roles "sleeper" (k = 0, burns after each wake) and "spinner".
+        WorkType::PreemptStorm { .. } => k == 0,
+        _ => true,
+    }
 }
 
 impl MemberWork {
@@ -71,6 +88,15 @@ impl MemberWork {
                     "member_work factor {} for member {}: it must be a finite number above 0 \
                      and at most {MAX_MEMBER_FACTOR} (1 is the type's own amount)",
                     m.factor, m.k
+                ));
+            }
+            if !burns_spin_steps(work_type, m.k) {
+                return Err(format!(
+                    "member_work on member {} of {name}: that role burns no spin steps (its \
+                     work is I/O, a compute kernel or a fixed spin), so a factor would change \
+                     nothing; give it to a member that spins (see MemberWork), or pick the \
+                     work type's own parameters",
+                    m.k
                 ));
             }
             if entries[..i].iter().any(|e| e.k == m.k) {
@@ -137,6 +163,18 @@ mod tests {
             let e = check(1, f).unwrap_err();
             assert!(e.contains("finite number above 0"), "{f}: {e}");
         }
+    }
+
+    #[test]
+    fn a_role_without_spin_steps_is_refused_not_ignored() {
+        let one = [MemberWork { k: 1, factor: 2.0 }];
+        let e = MemberWork::validate(&one, &WorkType::pipe_io()).unwrap_err();
+        assert!(e.contains("burns no spin steps"), "{e}");
+        let storm = WorkType::preempt_storm();
+        let e = MemberWork::validate(&one, &storm).unwrap_err();
+        assert!(e.contains("member 1 of PreemptStorm"), "{e}");
+        let sleeper = [MemberWork { k: 0, factor: 2.0 }];
+        MemberWork::validate(&sleeper, &storm).unwrap();
     }
 
     #[test]
