@@ -73,6 +73,52 @@ fn processes_running(args: &[&str]) -> usize {
         .count()
 }
 
+/// On a failed assertion, SIGKILL the `ktstr run` under test and every
+/// worker it spawned (all carry `args` as their command line) and reap it,
+/// so thousands of leftover spinners do not fail the tests that follow.
+struct KillOnPanic<'a> {
+    args: &'a [&'a str],
+    pid: i32,
+}
+
+impl Drop for KillOnPanic<'_> {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        let want: Vec<u8> = self
+            .args
+            .iter()
+            .flat_map(|a| a.bytes().chain([0]))
+            .collect();
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_secs(10) {
+            let pids: Vec<i32> = std::fs::read_dir("/proc")
+                .unwrap()
+                .flatten()
+                .filter(|e| {
+                    std::fs::read(e.path().join("cmdline")).is_ok_and(|c| c.ends_with(&want))
+                })
+                .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                .collect();
+            if pids.is_empty() {
+                break;
+            }
+            for pid in pids {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+            let _ = nix::sys::wait::waitpid(
+                nix::unistd::Pid::from_raw(self.pid),
+                Some(nix::sys::wait::WaitPidFlag::WNOHANG),
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
 #[test]
 fn ktstr_run_stops_spawning_on_sigint_and_sigterm() {
     let _g = lock();
@@ -85,6 +131,10 @@ fn ktstr_run_stops_spawning_on_sigint_and_sigterm() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        let _cleanup = KillOnPanic {
+            args: &args,
+            pid: child.id() as i32,
+        };
         let mut err = BufReader::new(child.stderr.take().unwrap());
         let mut line = String::new();
         err.read_line(&mut line).unwrap();
