@@ -45,6 +45,12 @@ pub fn clear(dir: &Path, test: &str) {
     }
 }
 
+/// The `host` block every record carries (kernel release, online CPUs),
+/// for a record built outside the harness (`ktstr run`).
+pub fn host() -> Value {
+    serde_json::to_value(super::record::host()).unwrap_or_default()
+}
+
 /// Write `record` as the one record of `test` under dir,
 /// `<dir>/<test>.json`, whole (clearing the repeats and attempts an earlier
 /// run left); returns its path, or None when it could not be written

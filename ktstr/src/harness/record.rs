@@ -153,13 +153,14 @@ struct Record<'a> {
     repro: String,
 }
 
+/// The machine a record was made on (every record's `host` block).
 #[derive(Serialize)]
-struct Host {
+pub(crate) struct Host {
     kernel: String,
     online_cpus: String,
 }
 
-fn host() -> Host {
+pub(crate) fn host() -> Host {
     let u = nix::sys::utsname::uname().ok();
     Host {
         kernel: u

@@ -58,19 +58,21 @@ fn a_watcher_that_never_says_stop_sees_every_worker() {
     assert_eq!(h.stop_and_collect().len(), 8);
 }
 
-/// Processes whose command line is exactly `args` (the `ktstr run` and
-/// its Fork workers, which keep the spawner's command line).
-fn processes_running(args: &[&str]) -> usize {
+/// The pids of the processes whose command line is exactly `args` (the
+/// `ktstr run` and its Fork workers, which keep the spawner's command line).
+fn pids_running(args: &[&str]) -> Vec<i32> {
     let want: Vec<u8> = args.iter().flat_map(|a| a.bytes().chain([0])).collect();
     std::fs::read_dir("/proc")
         .unwrap()
         .flatten()
-        .filter(|e| {
-            std::fs::read(e.path().join("cmdline"))
-                .map(|c| c.ends_with(&want))
-                .unwrap_or(false)
-        })
-        .count()
+        .filter(|e| std::fs::read(e.path().join("cmdline")).is_ok_and(|c| c.ends_with(&want)))
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+/// How many such processes there are.
+fn processes_running(args: &[&str]) -> usize {
+    pids_running(args).len()
 }
 
 /// On a failed assertion, SIGKILL the `ktstr run` under test and every
@@ -86,21 +88,9 @@ impl Drop for KillOnPanic<'_> {
         if !std::thread::panicking() {
             return;
         }
-        let want: Vec<u8> = self
-            .args
-            .iter()
-            .flat_map(|a| a.bytes().chain([0]))
-            .collect();
         let t = Instant::now();
         while t.elapsed() < Duration::from_secs(10) {
-            let pids: Vec<i32> = std::fs::read_dir("/proc")
-                .unwrap()
-                .flatten()
-                .filter(|e| {
-                    std::fs::read(e.path().join("cmdline")).is_ok_and(|c| c.ends_with(&want))
-                })
-                .filter_map(|e| e.file_name().to_str()?.parse().ok())
-                .collect();
+            let pids = pids_running(self.args);
             if pids.is_empty() {
                 break;
             }

@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use ktstr::__private::TestOutcome;
 use ktstr::harness::kept::{self, RepeatRecords};
 use ktstr::prelude::*;
 use serde_json::{json, Value};
@@ -42,24 +43,18 @@ fn record(args: &RunArgs, config: &WorkloadConfig, m: &Measured, reason: Option<
         "reason": reason,
         "config": config,
         "scheduler": args.scheduler,
-        "outcome": {
-            "passed": reason.is_none(),
-            "error": reason,
-            "panicked": false,
-            "verdicts": [],
-            "body_ns": m.ran.as_nanos() as u64,
-            "groups": [ktstr::check::ReportGroup::new("workers", m.reports.clone())],
-            "samples": ktstr::scenario::Samples::bounded(
+        "outcome": TestOutcome {
+            passed: reason.is_none(),
+            error: reason.map(str::to_string),
+            body_ns: m.ran.as_nanos() as u64,
+            groups: vec![ktstr::check::ReportGroup::new("workers", m.reports.clone())],
+            samples: Some(ktstr::scenario::Samples::bounded(
                 m.every.as_millis() as u64,
                 &m.samples,
-            ),
+            )),
+            ..TestOutcome::default()
         },
-        "host": {
-            "kernel": nix::sys::utsname::uname()
-                .map(|u| u.release().to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            "online_cpus": ktstr::cpuset::CpuSet::online().to_string(),
-        },
+        "host": kept::host(),
         "elapsed_ns": m.ran.as_nanos() as u64,
         "interrupted": m.interrupted,
     })
